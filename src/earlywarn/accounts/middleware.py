@@ -1,0 +1,40 @@
+"""Staff must use MFA: a staff member without an authenticator is sent to set one up before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from earlywarn.cases.policy import Actor
+
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+
+
+def user_has_mfa(user: object) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class StaffMfaRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and Actor.for_user(user).is_staff
+            and not user_has_mfa(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": {"code": "mfa_required", "message": _(
+                    "Staff must set up two-factor authentication before using the platform."), "fields": {}}},
+                    status=403)
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,32 @@
+"""Domain errors: each carries a stable code and a translated message; the edges turn them into 4xx."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message: str | Promise, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+
+
+class ConcurrentChange(DomainError):
+    code = "concurrent_change"
+    status = 409
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422

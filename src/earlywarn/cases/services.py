@@ -1,0 +1,178 @@
+"""Every change to a case: one function each, one transaction each, one event each.
+
+Nothing else writes ``Case.state`` or ``Case.flow`` (a test scans the source to keep it so).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
+from earlywarn.cases.flows import (
+    RECLASSIFIABLE_STATES,
+    REJECTION_REASONS,
+    Flow,
+    definition,
+    reclassification_target,
+)
+from earlywarn.cases.models import Case, CaseEvent, Message, Visibility
+from earlywarn.cases.policy import Action, ActionDenied, Actor, can, is_finder
+
+
+def event_record(
+    *, case: Case, actor: Actor, tag: str, reason: str = "", data: dict[str, Any] | None = None,
+    from_flow: str = "", to_flow: str = "", from_state: str = "", to_state: str = "",
+) -> CaseEvent:
+    """Append one audit event. Call only inside the service's transaction."""
+    return CaseEvent.objects.create(
+        case=case, tag=tag, actor=actor.user, actor_label=actor.label, reason=reason, data=data or {},
+        from_flow=from_flow, to_flow=to_flow, from_state=from_state, to_state=to_state,
+    )
+
+
+def _lock(case: Case) -> Case:
+    """Re-read the case under a row lock (Postgres) / the write lock (SQLite IMMEDIATE) and check its version."""
+    fresh = Case.objects.select_for_update().select_related("report").get(pk=case.pk)
+    if fresh.version != case.version:
+        raise ConcurrentChange(_("Someone else changed this case meanwhile. Reload it and try again."))
+    return fresh
+
+
+def _save_state(case: Case, *, flow: str, state: str, extra: dict[str, Any] | None = None) -> Case:
+    now = timezone.now()
+    fields: dict[str, Any] = {"flow": flow, "state": state, "updated_at": now, **(extra or {})}
+    if definition(flow).state(state).terminal:
+        fields["closed_at"] = now
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **fields)
+    if updated != 1:
+        raise ConcurrentChange(_("Someone else changed this case meanwhile. Reload it and try again."))
+    case.refresh_from_db()
+    return case
+
+
+def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", reason_code: str = "",
+                    data: dict[str, Any] | None = None) -> Case:
+    """Apply a declared transition of the case's flow; refuse anything the table does not allow."""
+    flow = definition(case.flow)
+    transition = flow.transition(action)
+    if transition is None:
+        raise InvalidTransition(
+            _("“%(action)s” is not an action of the %(flow)s flow.") % {"action": action, "flow": case.flow},
+            code="unknown_action",
+        )
+    if not can(actor, Action(transition.capability), case):
+        raise ActionDenied
+    reason = reason.strip()
+    if transition.reason_codes and reason_code not in transition.reason_codes:
+        raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
+    if transition.needs_reason and not (reason or reason_code):
+        raise ValidationFailed(_("A reason is required for this action."), field="reason")
+    with transaction.atomic():
+        locked = _lock(case)
+        if locked.state not in transition.sources:
+            raise InvalidTransition(
+                _("This case is “%(state)s”; “%(action)s” is not possible from there.")
+                % {"state": flow.state(locked.state).en, "action": transition.en}
+            )
+        extra: dict[str, Any] = {}
+        if action == "accept":
+            extra = {"accepted_at": timezone.now(), "judged_at": timezone.now()}
+        elif action == "reject":
+            extra = {"judged_at": timezone.now(), "rejection_reason": reason_code}
+        from_state = locked.state
+        updated = _save_state(locked, flow=locked.flow, state=transition.target, extra=extra)
+        event_record(
+            case=updated, actor=actor, tag=f"case:state:{action}", reason=reason,
+            data={"reason_code": reason_code, **(data or {})} if reason_code else (data or {}),
+            from_flow=updated.flow, to_flow=updated.flow, from_state=from_state, to_state=updated.state,
+        )
+        _after_transition(updated, action)
+    return updated
+
+
+def _after_transition(case: Case, action: str) -> None:
+    """Side effects of a transition, written in the same transaction (outbox)."""
+    from earlywarn.intake.notifications import finder_status_changed
+
+    if action in {"accept", "reject"} or definition(case.flow).state(case.state).terminal:
+        finder_status_changed(case)
+
+
+def case_judge(*, actor: Actor, case: Case, accept: bool, reason: str = "", reason_code: str = "") -> Case:
+    """The acceptance judgment (受理判断): accept into handling, or 不受理 with a reason code."""
+    if accept:
+        rule = ("PRODUCT_REQUIRES_CONTACTABLE_FINDER" if case.flow == Flow.PRODUCT
+                else "WEBSITE_REQUIRES_CONTACTABLE_FINDER")
+        if settings.EARLYWARN[rule] and not case.report.finder_contactable:
+            raise ValidationFailed(
+                _("The acceptance rule requires a finder who can be contacted, and this finder gave no contact."),
+                code="finder_not_contactable",
+            )
+        return case_transition(actor=actor, case=case, action="accept", reason=reason)
+    if reason_code not in REJECTION_REASONS:
+        raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
+    return case_transition(actor=actor, case=case, action="reject", reason=reason, reason_code=reason_code)
+
+
+def case_reclassify(*, actor: Actor, case: Case, reason: str) -> Case:
+    """Move a case to the other flow (§4.3), keeping its history, its report and its original receipt date."""
+    if not can(actor, Action.CASE_RECLASSIFY, case):
+        raise ActionDenied
+    if not reason.strip():
+        raise ValidationFailed(_("A reason is required for this action."), field="reason")
+    with transaction.atomic():
+        locked = _lock(case)
+        source = Flow(locked.flow)
+        if locked.state not in RECLASSIFIABLE_STATES[source]:
+            raise InvalidTransition(_("Only a case still in handling can be reclassified."))
+        target_flow = Flow.WEBSITE if source is Flow.PRODUCT else Flow.PRODUCT
+        from_state = locked.state
+        updated = _save_state(locked, flow=target_flow.value, state=reclassification_target(from_state))
+        event_record(
+            case=updated, actor=actor, tag="case:flow:reclassified", reason=reason.strip(),
+            from_flow=source.value, to_flow=target_flow.value, from_state=from_state, to_state=updated.state,
+        )
+    return updated
+
+
+def message_post(*, actor: Actor, case: Case, body: str, visibility: str,
+                 organisation_id: Any = None) -> Message:
+    """Post a message. Finders can only write to staff (finder thread); staff choose the audience."""
+    body = body.strip()
+    if not body:
+        raise ValidationFailed(_("The message is empty."), field="body")
+    if len(body) > 50_000:
+        raise ValidationFailed(_("The message is too long (at most 50,000 characters)."), field="body")
+    if not can(actor, Action.CASE_MESSAGE_POST, case):
+        raise ActionDenied
+    staff = can(actor, Action.CASE_MESSAGE_INTERNAL, case)
+    from_finder = False
+    if not staff:
+        if is_finder(actor, case):
+            visibility, organisation_id, from_finder = Visibility.FINDER, None, True
+        else:
+            orgs = actor.participant_org_ids
+            organisation_id = organisation_id if organisation_id in orgs else next(iter(orgs), None)
+            visibility = Visibility.ORGANISATION
+    if visibility not in Visibility.values:
+        raise ValidationFailed(_("Choose who can read this message."), field="visibility")
+    if visibility == Visibility.ORGANISATION and organisation_id is None:
+        raise ValidationFailed(_("Choose the organisation this message is for."), field="organisation")
+    with transaction.atomic():
+        message = Message.objects.create(
+            case=case, author=actor.user, author_label=actor.user.display_name or actor.user.email
+            if actor.user else _("Finder"), from_finder=from_finder, visibility=visibility,
+            organisation_id=organisation_id if visibility == Visibility.ORGANISATION else None, body=body,
+        )
+        event_record(case=case, actor=actor, tag="case:message:posted",
+                     data={"message": str(message.id), "visibility": visibility})
+        from earlywarn.intake.notifications import message_posted
+
+        message_posted(case, message)
+    return message

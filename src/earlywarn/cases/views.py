@@ -1,0 +1,137 @@
+"""The staff console and case pages. Every view goes through ``access_case`` / ``cases_visible_to``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from earlywarn.cases.api import available_actions
+from earlywarn.cases.errors import DomainError
+from earlywarn.cases.flows import FLOWS, REJECTION_REASONS, Flow
+from earlywarn.cases.policy import (
+    Action,
+    ActionDenied,
+    CaseNotFound,
+    access_case,
+    actor_for_request,
+    attachments_visible_to,
+    can,
+    messages_visible_to,
+)
+from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
+from earlywarn.cases.services import case_judge, case_reclassify, message_post
+
+
+def _language() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+def _case_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Turn the policy's refusals into the uniform 404 (invisible) and 403 (visible, not allowed)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except CaseNotFound as exc:
+            raise Http404 from exc
+        except ActionDenied:
+            return HttpResponseForbidden(_("You may not do this on this case."))
+
+    return login_required(wrapper)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    actor = actor_for_request(request)
+    if not actor.staff_may(Action.QUEUE_VIEW):
+        raise Http404
+    flow: str | None = request.GET.get("flow") or None
+    if flow not in {None, "product", "website"}:
+        flow = None
+    state: str | None = request.GET.get("state") or "received"
+    if state == "all":
+        state = None
+    cases = case_list_for_actor(actor, flow=flow, state=state)[:200]
+    states = sorted({code for definition in FLOWS.values() for code in definition.states})
+    return render(request, "cases/queue.html", {"cases": cases, "flow": flow or "", "state": state or "all",
+                                                "states": states, "language": _language()})
+
+
+@_case_view
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for_request(request)
+    case = access_case(actor, case_id)
+    identity = can(actor, Action.CASE_FINDER_IDENTITY, case)
+    submission = {k: v for k, v in case.report.submission.items()
+                  if identity or k not in {"finder_name", "finder_email", "finder_organisation"}}
+    lang = _language()
+    return render(request, "cases/case_detail.html", {
+        "case": case, "report": case.report, "submission": submission, "show_identity": identity,
+        "actions": available_actions(actor, case), "thread": messages_visible_to(actor, case),
+        "events": case_events_for_actor(actor, case), "language": lang,
+        "state_label": case.state_def.en if lang == "en" else case.state_def.ja,
+        "rejection_reasons": [(code, en if lang == "en" else ja) for code, (ja, en) in REJECTION_REASONS.items()],
+        "staff": can(actor, Action.CASE_MESSAGE_INTERNAL, case),
+        "attachments": attachments_visible_to(actor, case),
+        "other_flow": Flow.WEBSITE.value if case.flow == Flow.PRODUCT else Flow.PRODUCT.value,
+    })
+
+
+@require_POST
+@_case_view
+def case_act(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for_request(request)
+    case = access_case(actor, case_id)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    try:
+        if action in {"accept", "reject"}:
+            case_judge(actor=actor, case=case, accept=action == "accept", reason=reason,
+                       reason_code=request.POST.get("reason_code", ""))
+        elif action == "reclassify":
+            case_reclassify(actor=actor, case=case, reason=reason)
+        else:
+            messages.error(request, _("Unknown action."))
+            return redirect("console:case", case_id=case.id)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("console:case", case_id=case.id)
+
+
+@require_POST
+@_case_view
+def case_message(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    actor = actor_for_request(request)
+    case = access_case(actor, case_id, Action.CASE_MESSAGE_POST)
+    try:
+        message_post(actor=actor, case=case, body=request.POST.get("body", ""),
+                     visibility=request.POST.get("visibility", "internal"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your message was sent."))
+    return redirect("console:case", case_id=case.id)
+
+
+@_case_view
+def attachment_download(request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponseBase:
+    actor = actor_for_request(request)
+    case = access_case(actor, case_id, Action.CASE_ATTACHMENT_VIEW)
+    attachment = attachments_visible_to(actor, case).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)

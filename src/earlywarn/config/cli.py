@@ -1,0 +1,122 @@
+"""The ``earlywarn`` command: serve, worker, scheduler, manage (architecture.md, public contract).
+
+``serve`` is the embedded default: it migrates, optionally loads the demo data, and runs the web server
+(gunicorn), one task worker and the scheduler as child processes, stopping them all together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "earlywarn.config.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(argv: Sequence[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "earlywarn.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["earlywarn manage", *argv])
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if args.demo:
+        call_command("load_demo")
+    workers = str(args.workers)
+    web = [
+        sys.executable, "-m", "gunicorn", "earlywarn.config.wsgi:application",
+        "--bind", f"{args.host}:{args.port}",
+        "--workers", workers, "--threads", str(args.threads),
+        "--access-logfile", "-" if args.access_log else "/dev/null",
+        "--graceful-timeout", "10",
+    ]
+    me = [sys.executable, "-m", "earlywarn.config.cli"]
+    children = [
+        subprocess.Popen(web),  # noqa: S603 - fixed argv, no shell
+        subprocess.Popen([*me, "worker"]),  # noqa: S603
+        subprocess.Popen([*me, "scheduler"]),  # noqa: S603
+    ]
+    print(f"earlywarn is running at http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"earlywarn: a child process exited with {child.returncode}; stopping", file=sys.stderr)
+                stopping = True
+                exit_code = 1
+        time.sleep(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="earlywarn", description="Coordinated vulnerability disclosure platform")
+    sub = parser.add_subparsers(dest="verb", required=True)
+
+    serve = sub.add_parser("serve", help="migrate and run web, worker and scheduler on the embedded default")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo organisations, accounts and reports")
+    # Sync workers measured best on 2 cores (docs/benchmarks.md): threads make SQLite's write lock wait longer.
+    serve.add_argument("--workers", type=int, default=4, help="web server processes")
+    serve.add_argument("--threads", type=int, default=1, help="threads per web server process")
+    serve.add_argument("--access-log", action="store_true")
+
+    sub.add_parser("worker", help="run one task worker (mail delivery and other background work)")
+    sub.add_parser("scheduler", help="run the periodic-job scheduler")
+    manage = sub.add_parser("manage", help="any Django management command")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        return _manage(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.verb == "serve":
+        return _serve(args)
+    _setup_django()
+    from django.core.management import call_command
+
+    if args.verb == "worker":
+        call_command("earlywarn_worker")
+    elif args.verb == "scheduler":
+        call_command("earlywarn_scheduler")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

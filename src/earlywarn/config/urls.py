@@ -1,0 +1,16 @@
+"""URL map. Every route is listed in the generated access-matrix test (tests/security/test_access_matrix.py)."""
+
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from earlywarn.config.api import api
+
+urlpatterns = [
+    path("", include("earlywarn.web.urls")),
+    path("", include("earlywarn.intake.urls")),
+    path("console/", include("earlywarn.cases.urls")),
+    path("accounts/", include("earlywarn.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

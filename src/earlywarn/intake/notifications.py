@@ -1,0 +1,41 @@
+"""Mail to finders about their reports. Subjects carry only the tracking number; bodies carry no details."""
+
+from __future__ import annotations
+
+from earlywarn.cases.flows import Flow
+from earlywarn.cases.models import Case, Message, Visibility
+from earlywarn.intake.models import Report
+from earlywarn.intake.tokens import status_url
+from earlywarn.notify.services import mail_enqueue
+
+
+def _finder_context(report: Report, case: Case) -> dict[str, object]:
+    category = case.published_category
+    return {
+        "tracking_id": report.tracking_id,
+        "status_url": status_url(report.id),
+        "kind": report.kind,
+        "status_ja": category.ja,
+        "status_en": category.en,
+        "flow": Flow(case.flow).value,
+    }
+
+
+def acknowledgement(report: Report, case: Case) -> None:
+    if report.finder_email:
+        mail_enqueue(template="report_received", to=report.finder_email, language=report.language,
+                     context=_finder_context(report, case), case=case)
+
+
+def finder_status_changed(case: Case) -> None:
+    report = case.report
+    if report.finder_email:
+        mail_enqueue(template="status_changed", to=report.finder_email, language=report.language,
+                     context=_finder_context(report, case), case=case)
+
+
+def message_posted(case: Case, message: Message) -> None:
+    report = case.report
+    if message.visibility == Visibility.FINDER and not message.from_finder and report.finder_email:
+        mail_enqueue(template="new_message", to=report.finder_email, language=report.language,
+                     context=_finder_context(report, case), case=case)

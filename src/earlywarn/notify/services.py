@@ -1,0 +1,39 @@
+"""The mail catalogue's one entry point: render a message and put it in the outbox.
+
+Templates live in ``templates/email/<name>/{subject.txt,body.txt}`` and are rendered in the recipient's
+language. Call ``mail_enqueue`` inside the transaction of the change that causes the mail: the message is
+committed with the change or not at all, and the worker delivers it afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from earlywarn.notify.models import OutboxMessage
+
+
+def _message_id() -> str:
+    domain = settings.BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "earlywarn.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def mail_enqueue(*, template: str, to: str, language: str, context: dict[str, Any], case: Any = None) -> OutboxMessage:
+    """Render ``template`` for ``to`` in ``language`` and write it to the outbox (same transaction)."""
+    language = language if language in {"ja", "en"} else settings.LANGUAGE_CODE
+    full_context = {"base_url": settings.BASE_URL, **context}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"email/{template}/subject.txt", full_context).split())
+        body = render_to_string(f"email/{template}/body.txt", full_context)
+    message = OutboxMessage.objects.create(
+        message_id=_message_id(), template=template, language=language, to=to, subject=subject[:300],
+        body_text=body, case=case,
+    )
+    from earlywarn.notify.dispatch import outbox_dispatch
+
+    outbox_dispatch(message)
+    return message
