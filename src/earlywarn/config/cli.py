@@ -94,8 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=1, help="threads per web server process")
     serve.add_argument("--access-log", action="store_true")
 
-    sub.add_parser("worker", help="run one task worker (mail delivery and other background work)")
-    sub.add_parser("scheduler", help="run the periodic-job scheduler")
+    worker = sub.add_parser("worker", help="run one task worker (mail delivery and other background work)")
+    worker.add_argument("--batch", action="store_true", help="run every task that is due, then exit")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+    scheduler = sub.add_parser("scheduler", help="run the periodic-job scheduler")
+    scheduler.add_argument("--once", action="store_true", help="enqueue every job once, then exit")
     manage = sub.add_parser("manage", help="any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -109,12 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "serve":
         return _serve(args)
     _setup_django()
-    from django.core.management import call_command
+    from earlywarn.config.worker import run_scheduler, run_worker
 
     if args.verb == "worker":
-        call_command("earlywarn_worker")
+        run_worker(batch=args.batch, interval=args.interval)
     elif args.verb == "scheduler":
-        call_command("earlywarn_scheduler")
+        run_scheduler(once=args.once)
     return 0
 
 

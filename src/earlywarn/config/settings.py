@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from earlywarn.config.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from earlywarn.config.env import data_dir, env_bool, env_float, env_int, env_list, env_str, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -84,20 +84,24 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL")
+# WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two writers queue on
+# busy_timeout instead of failing with "database is locked" on upgrade.
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("EARLYWARN_DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = dict(_SQLITE_OPTIONS)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "earlywarn.sqlite3"),
-            "OPTIONS": {
-                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
-                # writers queue on busy_timeout instead of failing with "database is locked" on upgrade.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -234,6 +238,8 @@ EARLYWARN = {
     "CATEGORY_KNOWN_VULNERABILITY": env_str("EARLYWARN_CATEGORY_KNOWN_VULNERABILITY", "individual_handling"),
     # Outbox delivery.
     "MAIL_MAX_ATTEMPTS": env_int("EARLYWARN_MAIL_MAX_ATTEMPTS", 12),
+    "MAIL_RETRY_BASE_SECONDS": env_float("EARLYWARN_MAIL_RETRY_BASE_SECONDS", 30.0),
+    "MAIL_RETRY_MAX_SECONDS": env_float("EARLYWARN_MAIL_RETRY_MAX_SECONDS", 3600.0),
     "TASK_LEASE_SECONDS": env_int("EARLYWARN_TASK_LEASE_SECONDS", 300),
     "STATUS_LINK_DAYS": env_int("EARLYWARN_STATUS_LINK_DAYS", 730),
 }

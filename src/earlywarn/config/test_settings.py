@@ -9,3 +9,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]  # allauth accepts False to disable them
+
+# The SQLite test database is a file (not in memory), so that worker processes started by the outbox tests
+# see the same database as the test. pytest-django adds a per-xdist-worker suffix to the name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-earlywarn.sqlite3")}  # noqa: F405
