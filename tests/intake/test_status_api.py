@@ -70,3 +70,23 @@ def _user():
     from tests.factories import UserFactory
 
     return UserFactory()
+
+
+@pytest.mark.parametrize(("accept", "judgment", "html"), [
+    (True, "accepted", "Accepted on"),
+    (False, "not_accepted", "Not accepted: Duplicate of an existing report"),
+    (None, "pending", "Awaiting judgment"),
+])
+def test_the_finder_sees_the_acceptance_judgment(client, handler, accept, judgment, html):
+    from earlywarn.cases.policy import Actor
+    from earlywarn.cases.services import case_judge
+
+    receipt = submit("product")
+    if accept is not None:
+        case_judge(actor=Actor.for_user(handler), case=receipt.case, accept=accept, reason_code="duplicate")
+    body = client.get(f"/api/v1/status/{receipt.status_token}").json()
+    assert body["judgment"] == judgment
+    assert body["rejection_reason"] == ("duplicate" if accept is False else None)
+    assert body["status"] == ("not_accepted" if accept is False else "in_handling")
+    page = client.get(f"/status/{receipt.status_token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html in page

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from earlywarn.cases.flows import Category, Flow, State, definition
+from earlywarn.cases.flows import REJECTION_REASONS, Category, Flow, State, definition
 from earlywarn.intake.models import ImmutableError, Report
 
 
@@ -54,6 +54,11 @@ class Case(models.Model):
     @property
     def sub_status(self) -> Category | None:
         return self.state_def.sub_status
+
+    @property
+    def rejection_reason_labels(self) -> tuple[str, str] | None:
+        """(ja, en) labels of the 不受理 reason, or None when the report was not rejected."""
+        return REJECTION_REASONS.get(self.rejection_reason)
 
 
 class ParticipantRole(models.TextChoices):

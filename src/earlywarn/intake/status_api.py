@@ -30,6 +30,9 @@ class StatusOut(Schema):
     status_ja: str
     status_en: str
     sub_status: str | None
+    judgment: str  # pending, accepted or not_accepted (受理判断)
+    judged_at: datetime | None
+    rejection_reason: str | None
     received_at: datetime
     messages: list[StatusMessageOut]
 
@@ -53,6 +56,8 @@ def status_get(request: HttpRequest, token: str) -> Any:
     return {
         "tracking_id": report.tracking_id, "kind": case.flow, "status": category.code, "status_ja": category.ja,
         "status_en": category.en, "sub_status": sub.code if sub else None, "received_at": report.received_at,
+        "judgment": "accepted" if case.accepted_at else ("not_accepted" if case.rejection_reason else "pending"),
+        "judged_at": case.judged_at, "rejection_reason": case.rejection_reason or None,
         "messages": [{"from_finder": m.from_finder, "body": m.body, "created_at": m.created_at}
                      for m in messages_visible_to(actor, case)],
     }
