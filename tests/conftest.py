@@ -46,6 +46,6 @@ def smtp_settings(settings, smtp_sink):
     settings.EMAIL_PORT = smtp_sink.port
     settings.EMAIL_TIMEOUT = 5
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EARLYWARN = {**settings.EARLYWARN, "MAIL_RETRY_BASE_SECONDS": 0.05, "MAIL_RETRY_MAX_SECONDS": 0.2,
+    settings.EARLYWARN = {**settings.EARLYWARN, "MAIL_RETRY_BASE_SECONDS": 0.5, "MAIL_RETRY_MAX_SECONDS": 0.5,
                           "MAIL_MAX_ATTEMPTS": 4}
     return settings

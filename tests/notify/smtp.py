@@ -7,6 +7,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email import policy as email_policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -37,10 +38,11 @@ class SmtpSink:
     _controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.original_content or envelope.content)
-        body = parsed.get_payload(decode=True) or b""
+        parsed = message_from_bytes(envelope.original_content or envelope.content, policy=email_policy.default)
+        part = parsed.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        body = part.get_content() if part is not None else ""
         self.received.append(Received(message_id=str(parsed["Message-ID"]), to=list(envelope.rcpt_tos),
-                                      subject=str(parsed["Subject"]), body=body.decode("utf-8", "replace")))
+                                      subject=str(parsed["Subject"]), body=body))
         self.data_seen.set()
         if self.mode == "4xx":
             return "451 4.3.0 Try again later"

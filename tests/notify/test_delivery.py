@@ -29,6 +29,8 @@ def _drain(until: float = 5.0) -> None:
 
 
 def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(smtp_settings, smtp_sink):
+    smtp_settings.EARLYWARN = {**smtp_settings.EARLYWARN, "MAIL_RETRY_BASE_SECONDS": 1,
+                               "MAIL_RETRY_MAX_SECONDS": 1}  # no retry falls due during the first pass
     receipts = [factories.submit("product", finder_email=f"f{i}@example.test") for i in range(3)]
     assert OutboxMessage.objects.count() == 3
 
@@ -38,7 +40,7 @@ def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(smtp_settings, smtp
     assert all(m.attempts == 1 and m.last_error and m.next_attempt_at > m.created_at for m in pending)
 
     smtp_sink.start()
-    time.sleep(0.3)
+    time.sleep(1.3)
     _drain()
 
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 3
@@ -61,7 +63,7 @@ def test_a_4xx_answer_is_retried_with_the_same_message_id(smtp_settings, smtp_si
     assert "451" in message.last_error
 
     smtp_sink.mode = "accept"
-    time.sleep(0.3)
+    time.sleep(0.7)
     _drain()
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
@@ -79,7 +81,7 @@ def test_a_connection_dropped_before_250_is_retried(smtp_settings, smtp_sink):
     assert message.attempts == 1
 
     smtp_sink.mode = "accept"
-    time.sleep(0.3)
+    time.sleep(0.7)
     _drain()
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
@@ -99,6 +101,8 @@ def test_a_5xx_answer_is_a_dead_letter_with_an_alert(smtp_settings, smtp_sink):
 
 
 def test_attempts_are_bounded(smtp_settings, smtp_sink):
+    smtp_settings.EARLYWARN = {**smtp_settings.EARLYWARN, "MAIL_RETRY_BASE_SECONDS": 0.02,
+                               "MAIL_RETRY_MAX_SECONDS": 0.05}
     factories.submit("product")
     _drain(until=3)  # server never starts: 4 attempts, then dead
     message = OutboxMessage.objects.get()
