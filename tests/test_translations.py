@@ -272,7 +272,7 @@ def test_status_page_speaks_japanese_to_the_finder(client):
             "the tracking number EW-2026-ABCD-EFGH",
         ),
         ("email/new_message/body.txt", "状況確認用リンク", "Read it and answer through your private link:"),
-        ("email/status_changed/body.txt", "現在の状況： 取扱い中", "New status: In handling"),
+        ("email/status_changed/body.txt", "現在の状況： 取扱い中", "Current status: In handling"),
     ],
 )
 def test_mail_is_japanese_by_default_and_english_on_request(template, japanese, english):

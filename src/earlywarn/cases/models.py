@@ -56,6 +56,13 @@ class Case(models.Model):
         return self.state_def.sub_status
 
     @property
+    def judgment(self) -> str:
+        """The acceptance judgment (受理判断): ``pending``, ``accepted`` or ``not_accepted``."""
+        if self.accepted_at is not None:
+            return "accepted"
+        return "not_accepted" if self.rejection_reason else "pending"
+
+    @property
     def rejection_reason_labels(self) -> tuple[str, str] | None:
         """(ja, en) labels of the 不受理 reason, or None when the report was not rejected."""
         return REJECTION_REASONS.get(self.rejection_reason)

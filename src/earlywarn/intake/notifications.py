@@ -11,7 +11,12 @@ from earlywarn.notify.services import mail_enqueue
 
 def _finder_context(report: Report, case: Case) -> dict[str, object]:
     category = case.published_category
+    reason = case.rejection_reason_labels or ("", "")
     return {
+        "finder_name": report.finder_name,
+        "judgment": case.judgment,
+        "rejection_reason_ja": reason[0],
+        "rejection_reason_en": reason[1],
         "tracking_id": report.tracking_id,
         "status_url": status_url(report.id),
         "kind": report.kind,

@@ -56,7 +56,7 @@ def status_get(request: HttpRequest, token: str) -> Any:
     return {
         "tracking_id": report.tracking_id, "kind": case.flow, "status": category.code, "status_ja": category.ja,
         "status_en": category.en, "sub_status": sub.code if sub else None, "received_at": report.received_at,
-        "judgment": "accepted" if case.accepted_at else ("not_accepted" if case.rejection_reason else "pending"),
+        "judgment": case.judgment,
         "judged_at": case.judged_at, "rejection_reason": case.rejection_reason or None,
         "messages": [{"from_finder": m.from_finder, "body": m.body, "created_at": m.created_at}
                      for m in messages_visible_to(actor, case)],
