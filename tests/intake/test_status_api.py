@@ -90,3 +90,22 @@ def test_the_finder_sees_the_acceptance_judgment(client, handler, accept, judgme
     assert body["status"] == ("not_accepted" if accept is False else "in_handling")
     page = client.get(f"/status/{receipt.status_token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert html in page
+
+
+def test_a_failed_submission_leaves_no_attachment_file_behind(settings, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from earlywarn.cases.policy import Actor
+    from earlywarn.intake import services
+
+    def broken_acknowledgement(report, case):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "acknowledgement", broken_acknowledgement)
+    upload = SimpleUploadedFile("poc.txt", b"proof of concept", content_type="text/plain")
+    with pytest.raises(RuntimeError):
+        services.report_submit(actor=Actor.anonymous(), kind="product", submission=product_submission(),
+                               language="ja", attachments=[upload])
+    assert Attachment.objects.count() == 0
+    files = settings.MEDIA_ROOT / "attachments"
+    assert not files.exists() or list(files.iterdir()) == []

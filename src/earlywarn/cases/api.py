@@ -191,7 +191,7 @@ def _action_input(request: HttpRequest) -> ActionIn:
         return ActionIn()
     try:
         data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or integer sizes
         raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_json") from exc
     if not isinstance(data, dict) or not all(isinstance(data.get(k, ""), str) for k in ("reason", "reason_code")):
         raise ValidationFailed(_("reason and reason_code must be text."), code="validation_failed")

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from earlywarn.cases.errors import DomainError
+from earlywarn.cases.errors import DomainError, ValidationFailed
 from earlywarn.cases.policy import ActionDenied, CaseNotFound
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+class InvalidFields(ValidationFailed):
+    """Several fields refused at once; ``fields`` maps each field name to its messages."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(_("Some fields are not valid."))
+        self.fields = fields
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -25,6 +34,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         fields = {exc.field: [str(exc.message)]} if exc.field else {}
         return respond(request, exc.status, error_body(exc.code, str(exc.message), fields))
+
+    @api.exception_handler(InvalidFields)
+    def invalid_fields(request: HttpRequest, exc: InvalidFields) -> HttpResponse:
+        return respond(request, exc.status, error_body(exc.code, str(exc.message), exc.fields))
 
     @api.exception_handler(CaseNotFound)
     def not_found(request: HttpRequest, exc: CaseNotFound) -> HttpResponse:
@@ -46,6 +59,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
             fields.setdefault(".".join(loc) or "request", []).append(_("This value is not valid."))
         return respond(request, 422, error_body("validation_failed", _("Some fields are not valid."), fields))
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Raised when an operation reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE; Django alone would answer 400.
+        return respond(request, 413, error_body("too_large", _("The request is too large.")))
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            # ninja's only 400 is "Cannot parse request body" (malformed JSON, non-UTF-8 bytes), in English.
+            return respond(request, 400, error_body("malformed_json", _("The request body is not valid JSON.")))
         return respond(request, exc.status_code, error_body("http_error", str(exc)))

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "earlywarn.web.middleware.SecurityHeadersMiddleware",
+    # Inside the headers middleware (its refusals get the headers); before any view's CSRF check reads the form.
+    "earlywarn.web.middleware.RequestSizeGuardMiddleware",
     "earlywarn.accounts.middleware.StaffMfaRequiredMiddleware",
 ]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from earlywarn.accounts.auth import optional_auth
 from earlywarn.accounts.models import OrganisationKind
 from earlywarn.cases.errors import DomainError, ValidationFailed
 from earlywarn.cases.policy import Actor, actor_for_request
-from earlywarn.config.api_errors import error_body
+from earlywarn.config.api_errors import InvalidFields
 from earlywarn.intake.forms import FORMS
 from earlywarn.intake.models import ReportOrigin
 from earlywarn.intake.services import report_submit
@@ -37,7 +38,14 @@ class ReceiptOut(Schema):
 
 REPORT_BODY_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["kind", "title", "description", "reproduction"],
+    "additionalProperties": False,
+    "required": ["kind", "title", "description", "reproduction", "exploitation", "credit"],
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "product"}}},
+         "then": {"required": ["product_name", "vendor_name"]}},
+        {"if": {"properties": {"kind": {"const": "website"}}},
+         "then": {"required": ["url", "website_type", "threat"]}},
+    ],
     "properties": {
         "kind": {"type": "string", "enum": ["product", "website"]},
         "title": {"type": "string", "maxLength": 200},
@@ -80,7 +88,21 @@ class PayloadTooLarge(DomainError):
     status = 413
 
 
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+# NUL (refused by PostgreSQL text columns) and lone surrogates (not encodable as UTF-8: they would fail in the
+# database or in the response) can arrive as JSON escapes such as "\u0000" or "\ud800" in valid UTF-8 bytes.
+_FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,), "array": (list,)}
+
+
 def _json_body(request: HttpRequest) -> dict[str, Any]:
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if request.content_type != "application/json" or charset not in {"utf-8", "utf8"}:
+        raise UnsupportedMediaType(_("Send the report as JSON with Content-Type: application/json."))
     try:
         raw = request.body
     except RequestDataTooBig as exc:
@@ -91,48 +113,83 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
         raise ValidationFailed(_("The request body is not valid UTF-8."), code="bad_encoding") from exc
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: malformed JSON, or an integer too long to convert
         raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_json") from exc
     if not isinstance(data, dict):
         raise ValidationFailed(_("The request body must be a JSON object."), code="malformed_json")
     return data
 
 
-def _form_data(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _has_forbidden_characters(value: object) -> bool:
+    stack = [value]
+    while stack:  # iterative: the JSON may be nested as deeply as the parser allowed
+        item = stack.pop()
+        if isinstance(item, str):
+            if _FORBIDDEN_CHARACTERS.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _schema_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Field errors for what the form cannot see: unknown fields, JSON types, and the enums outside the form."""
+    properties: dict[str, Any] = REPORT_BODY_SCHEMA["properties"]
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(name for name in data if name not in properties)
+    if unknown:
+        message = _("Unknown field: %(fields)s") % {"fields": ", ".join(unknown)}
+        for name in unknown:
+            errors[name] = [message]
+    for name, value in data.items():
+        spec = properties.get(name)
+        if spec is None:
+            continue
+        if _has_forbidden_characters(value):
+            errors[name] = [_("This field contains characters that are not allowed.")]
+        elif not isinstance(value, _TYPES[spec["type"]]):
+            errors[name] = [{
+                "string": _("This field must be text."),
+                "boolean": _("This field must be true or false."),
+                "array": _("Attachments must be a list."),
+            }[spec["type"]]]
+    if "kind" not in errors and data.get("kind") not in FORMS:
+        errors["kind"] = [_("kind must be “product” or “website”.")]
+    if "origin" not in errors and data.get("origin", "") not in {"", *ReportOrigin.values}:
+        errors["origin"] = [_("Choose a valid origin.")]
+    return errors
+
+
+def _form_data(data: dict[str, Any]) -> dict[str, str]:
+    """The JSON fields as the form would receive them from a page: text, and "on" for a true checkbox."""
+    out: dict[str, str] = {}
     for key, value in data.items():
-        if key in {"kind", "attachments", "origin"}:
+        if key in {"kind", "attachments", "origin"} or value is False:
             continue
-        if isinstance(value, bool):
-            if value:
-                out[key] = "on"
-            continue
-        if value is None:
-            continue
-        if not isinstance(value, str | int | float):
-            out[key] = object()  # refused below with a field error
-            continue
-        out[key] = str(value)
+        out[key] = "on" if value is True else value
     return out
 
 
-def _attachments(data: dict[str, Any]) -> list[UploadedFile]:
-    raw = data.get("attachments") or []
-    if not isinstance(raw, list):
-        raise ValidationFailed(_("Attachments must be a list."), field="attachments")
+def _attachments(raw: list[Any]) -> tuple[list[UploadedFile], dict[str, list[str]]]:
     files: list[UploadedFile] = []
+    errors: dict[str, list[str]] = {}
     for index, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(
             item.get("content_base64"), str
-        ):
-            raise ValidationFailed(_("Each attachment needs a name and base64 content."), field=f"attachments.{index}")
+        ) or not isinstance(item.get("content_type", ""), str):
+            errors[f"attachments.{index}"] = [_("Each attachment needs a name and base64 content.")]
+            continue
         try:
             content = base64.b64decode(item["content_base64"], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValidationFailed(_("The attachment is not valid base64."), field=f"attachments.{index}") from exc
+        except (binascii.Error, ValueError):
+            errors[f"attachments.{index}"] = [_("The attachment is not valid base64.")]
+            continue
         files.append(SimpleUploadedFile(item["name"][:255] or "file", content,
-                                        content_type=str(item.get("content_type") or "application/octet-stream")))
-    return files
+                                        content_type=item.get("content_type") or "application/octet-stream"))
+    return files, errors
 
 
 def _origin(actor: Actor, requested: object, *, self_report: bool) -> str:
@@ -159,21 +216,23 @@ def _origin(actor: Actor, requested: object, *, self_report: bool) -> str:
 )
 def report_create(request: HttpRequest) -> Any:
     data = _json_body(request)
-    kind = data.get("kind")
-    if kind not in FORMS:
-        raise ValidationFailed(_("kind must be “product” or “website”."), field="kind")
-    unknown = set(data) - set(REPORT_BODY_SCHEMA["properties"])
-    if unknown:
-        raise ValidationFailed(_("Unknown field: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                               field=sorted(unknown)[0])
-    files = _attachments(data)
-    form = FORMS[kind](data=_form_data(data), files=MultiValueDict({"attachments": files}))
-    if not form.is_valid():
-        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
-        return HttpResponse(
-            json.dumps(error_body("validation_failed", _("Some fields are not valid."), fields), ensure_ascii=False),
-            status=422, content_type="application/json",
-        )
+    errors = _schema_errors(data)
+    files: list[UploadedFile] = []
+    if "attachments" not in errors:
+        files, attachment_errors = _attachments(data.get("attachments", []))
+        errors.update(attachment_errors)
+    kind = data["kind"] if "kind" not in errors else None
+    form = None
+    if kind is not None:
+        # Validate the well-typed fields too, so one answer lists every problem (a mistyped field is left out,
+        # and keeps its type error over the form's "required").
+        form = FORMS[kind](data=_form_data({k: v for k, v in data.items() if k not in errors}),
+                           files=MultiValueDict({"attachments": files}))
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                errors.setdefault(name, [str(m) for m in messages])
+    if errors or form is None or kind is None:
+        raise InvalidFields(errors)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > 128 or not key.isprintable()):
         raise ValidationFailed(_("The idempotency key must be at most 128 printable characters."),

@@ -54,6 +54,12 @@ def _store_attachment(upload: UploadedFile, *, report: Report, case: Case) -> At
     return attachment
 
 
+def _discard_files(attachments: list[Attachment]) -> None:
+    for attachment in attachments:
+        if attachment.file.name:
+            attachment.file.storage.delete(attachment.file.name)
+
+
 def _replay(key: str, fingerprint: str) -> Receipt:
     report = Report.objects.select_related("case").get(idempotency_key=key)
     if report.request_fingerprint != fingerprint:
@@ -85,6 +91,7 @@ def report_submit(
         return _replay(idempotency_key, fingerprint)
     finder_email = (submission.get("finder_email") or "").strip().lower()
     finder_name = (submission.get("finder_name") or "").strip()
+    stored: list[Attachment] = []
     try:
         with transaction.atomic():
             report = Report(
@@ -109,14 +116,18 @@ def report_submit(
                 website_type=submission.get("website_type", ""),
             )
             for upload in attachments:
-                _store_attachment(upload, report=report, case=case)
+                stored.append(_store_attachment(upload, report=report, case=case))
             event_record(case=case, actor=actor, tag="case:report:received", to_flow=kind, to_state="received",
                          data={"origin": origin, "attachments": len(attachments)})
             acknowledgement(report, case)
     except IntegrityError:
+        _discard_files(stored)
         # A concurrent request with the same idempotency key won the race: answer with its receipt.
         if idempotency_key and Report.objects.filter(idempotency_key=idempotency_key).exists():
             return _replay(idempotency_key, fingerprint)
+        raise
+    except BaseException:
+        _discard_files(stored)  # the rows rolled back: leave no orphaned file on disk
         raise
     return Receipt(report=report, case=case, status_token=token)
 
