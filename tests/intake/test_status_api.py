@@ -109,3 +109,17 @@ def test_a_failed_submission_leaves_no_attachment_file_behind(settings, monkeypa
     assert Attachment.objects.count() == 0
     files = settings.MEDIA_ROOT / "attachments"
     assert not files.exists() or list(files.iterdir()) == []
+
+
+def test_my_reports_links_each_report_to_its_status_page(client):
+    from tests.factories import UserFactory
+
+    finder = UserFactory()
+    client.force_login(finder)
+    from earlywarn.cases.policy import Actor
+
+    receipt = submit("website", actor=Actor.for_user(finder))
+    page = client.get("/my/reports/").content.decode()
+    link = f'href="/status/{receipt.status_token}/"'
+    assert link in page
+    assert client.get(f"/status/{receipt.status_token}/").status_code == 200

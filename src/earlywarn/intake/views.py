@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,7 +20,7 @@ from earlywarn.cases.services import message_post
 from earlywarn.intake.forms import FORMS
 from earlywarn.intake.models import ReportOrigin
 from earlywarn.intake.services import report_by_status_token, report_submit
-from earlywarn.intake.tokens import status_url
+from earlywarn.intake.tokens import status_token, status_url
 
 RECEIPT_SESSION_KEY = "earlywarn_last_receipt"
 
@@ -89,4 +90,5 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
 def my_reports(request: HttpRequest) -> HttpResponse:
     actor = actor_for_request(request)
     cases = case_list_for_actor(actor).filter(report__submitted_by=actor.user)
-    return render(request, "intake/my_reports.html", {"cases": cases, "language": _language()})
+    rows = [(case, reverse("intake:status", args=[status_token(case.report_id)])) for case in cases]
+    return render(request, "intake/my_reports.html", {"rows": rows, "language": _language()})
