@@ -70,10 +70,14 @@ class State:
     def published_category(self, flow: Flow) -> Category:
         if self.configurable_category:
             wanted = settings.EARLYWARN[self.configurable_category]
+            # A closed state counts in a closed category: never 取扱い中, and never 不受理 (it was accepted), §3.7.
+            excluded = {"in_handling", "not_accepted"} if self.terminal else set()
             for category in PRODUCT_CATEGORIES if flow is Flow.PRODUCT else WEBSITE_CATEGORIES:
-                if category.code == wanted:
+                if category.code == wanted and category.code not in excluded:
                     return category
-            raise ValueError(f"EARLYWARN[{self.configurable_category!r}] = {wanted!r} is not a category of {flow}")
+            raise ValueError(
+                f"EARLYWARN[{self.configurable_category!r}] = {wanted!r} is not a closed category of {flow}"
+            )
         return self.category
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
@@ -18,11 +19,14 @@ from earlywarn.cases.flows import (
     RECLASSIFIABLE_STATES,
     REJECTION_REASONS,
     Flow,
+    State,
+    Transition,
     definition,
     reclassification_target,
 )
 from earlywarn.cases.models import Case, CaseEvent, Message, Visibility
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can, is_finder
+from earlywarn.intake.models import ReportKind
 
 
 def event_record(
@@ -34,6 +38,11 @@ def event_record(
         case=case, tag=tag, actor=actor.user, actor_label=actor.label, reason=reason, data=data or {},
         from_flow=from_flow, to_flow=to_flow, from_state=from_state, to_state=to_state,
     )
+
+
+def _label(item: State | Transition) -> str:
+    """The declared label of a state or transition in the language of the current request."""
+    return item.en if (get_language() or "ja").startswith("en") else item.ja
 
 
 def _lock(case: Case) -> Case:
@@ -63,7 +72,8 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
     transition = flow.transition(action)
     if transition is None:
         raise InvalidTransition(
-            _("“%(action)s” is not an action of the %(flow)s flow.") % {"action": action, "flow": case.flow},
+            _("“%(action)s” is not an action of the %(flow)s flow.") % {"action": action,
+                                                                       "flow": ReportKind(case.flow).label},
             code="unknown_action",
         )
     if not can(actor, Action(transition.capability), case):
@@ -71,6 +81,10 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
     reason = reason.strip()
     if transition.reason_codes and reason_code not in transition.reason_codes:
         raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
+    if reason_code and not transition.reason_codes:
+        raise ValidationFailed(_("This action takes no reason code."), field="reason_code")
+    if action == "accept":
+        _acceptance_rule_check(case)
     if transition.needs_reason and not (reason or reason_code):
         raise ValidationFailed(_("A reason is required for this action."), field="reason")
     with transaction.atomic():
@@ -78,7 +92,7 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
         if locked.state not in transition.sources:
             raise InvalidTransition(
                 _("This case is “%(state)s”; “%(action)s” is not possible from there.")
-                % {"state": flow.state(locked.state).en, "action": transition.en}
+                % {"state": _label(flow.state(locked.state)), "action": _label(transition)}
             )
         extra: dict[str, Any] = {}
         if action == "accept":
@@ -104,16 +118,20 @@ def _after_transition(case: Case, action: str) -> None:
         finder_status_changed(case)
 
 
+def _acceptance_rule_check(case: Case) -> None:
+    """§4.1/§4.2: the configurable acceptance rule, checked on every acceptance whatever the entry point."""
+    rule = ("PRODUCT_REQUIRES_CONTACTABLE_FINDER" if case.flow == Flow.PRODUCT
+            else "WEBSITE_REQUIRES_CONTACTABLE_FINDER")
+    if settings.EARLYWARN[rule] and not case.report.finder_contactable:
+        raise ValidationFailed(
+            _("The acceptance rule requires a finder who can be contacted, and this finder gave no contact."),
+            code="finder_not_contactable",
+        )
+
+
 def case_judge(*, actor: Actor, case: Case, accept: bool, reason: str = "", reason_code: str = "") -> Case:
     """The acceptance judgment (受理判断): accept into handling, or 不受理 with a reason code."""
     if accept:
-        rule = ("PRODUCT_REQUIRES_CONTACTABLE_FINDER" if case.flow == Flow.PRODUCT
-                else "WEBSITE_REQUIRES_CONTACTABLE_FINDER")
-        if settings.EARLYWARN[rule] and not case.report.finder_contactable:
-            raise ValidationFailed(
-                _("The acceptance rule requires a finder who can be contacted, and this finder gave no contact."),
-                code="finder_not_contactable",
-            )
         return case_transition(actor=actor, case=case, action="accept", reason=reason)
     if reason_code not in REJECTION_REASONS:
         raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
@@ -141,6 +159,14 @@ def case_reclassify(*, actor: Actor, case: Case, reason: str) -> Case:
     return updated
 
 
+def _participating_org_ids(case: Case, *, current: bool = True) -> set[Any]:
+    """Organisations brought into ``case`` (only those not removed, unless ``current`` is False)."""
+    rows = case.participants.filter(organisation__isnull=False)
+    if current:
+        rows = rows.filter(removed_at__isnull=True)
+    return set(rows.values_list("organisation_id", flat=True))
+
+
 def message_post(*, actor: Actor, case: Case, body: str, visibility: str,
                  organisation_id: Any = None) -> Message:
     """Post a message. Finders can only write to staff (finder thread); staff choose the audience."""
@@ -157,17 +183,20 @@ def message_post(*, actor: Actor, case: Case, body: str, visibility: str,
         if is_finder(actor, case):
             visibility, organisation_id, from_finder = Visibility.FINDER, None, True
         else:
-            orgs = actor.participant_org_ids
+            # Only the actor's organisations that were brought into this case (and not removed).
+            orgs = sorted(_participating_org_ids(case) & actor.participant_org_ids, key=str)
             organisation_id = organisation_id if organisation_id in orgs else next(iter(orgs), None)
             visibility = Visibility.ORGANISATION
     if visibility not in Visibility.values:
         raise ValidationFailed(_("Choose who can read this message."), field="visibility")
     if visibility == Visibility.ORGANISATION and organisation_id is None:
         raise ValidationFailed(_("Choose the organisation this message is for."), field="organisation")
+    if visibility == Visibility.ORGANISATION and organisation_id not in _participating_org_ids(case, current=False):
+        raise ValidationFailed(_("Choose an organisation brought into this case."), field="organisation")
     with transaction.atomic():
         message = Message.objects.create(
             case=case, author=actor.user, author_label=actor.user.display_name or actor.user.email
-            if actor.user else _("Finder"), from_finder=from_finder, visibility=visibility,
+            if actor.user else "finder", from_finder=from_finder, visibility=visibility,
             organisation_id=organisation_id if visibility == Visibility.ORGANISATION else None, body=body,
         )
         event_record(case=case, actor=actor, tag="case:message:posted",
