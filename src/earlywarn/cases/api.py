@@ -15,7 +15,7 @@ from ninja.responses import Status
 
 from earlywarn.accounts.auth import token_or_session
 from earlywarn.cases.errors import ValidationFailed
-from earlywarn.cases.flows import definition
+from earlywarn.cases.flows import RECLASSIFIABLE_STATES, Flow, definition
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import (
     Action,
@@ -96,7 +96,7 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
     """Actions the actor may take on the case now (drives console buttons and API hints alike)."""
     actions = [t.action for t in definition(case.flow).transitions_from(case.state)
                if can(actor, Action(t.capability), case) and t.action in IMPLEMENTED_ACTIONS]
-    if can(actor, Action.CASE_RECLASSIFY, case) and case.state in {"received", "content_check", "operator_notified"}:
+    if can(actor, Action.CASE_RECLASSIFY, case) and case.state in RECLASSIFIABLE_STATES[Flow(case.flow)]:
         actions.append("reclassify")
     return actions
 
