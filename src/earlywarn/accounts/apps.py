@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "earlywarn.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from earlywarn.accounts import signals  # noqa: F401 - connects the receivers

@@ -6,11 +6,29 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from earlywarn.cases.policy import Actor
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+EXEMPT_PREFIXES = ("/static/", "/i18n/")
+
+
+def _exempt(path: str) -> bool:
+    """Static files, the language switch and allauth's own pages (login, logout, MFA set-up and sign-in).
+
+    Only allauth's views are exempt under /accounts/: earlywarn's account pages there (API tokens) need MFA
+    like everything else, or a staff member without a second factor could mint a token and use the API.
+    """
+    if path.startswith(EXEMPT_PREFIXES):
+        return True
+    if not path.startswith("/accounts/"):
+        return False
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return True  # allauth's 404s; nothing to protect
+    return getattr(match.func, "__module__", "").startswith("allauth.")
 
 
 def user_has_mfa(user: object) -> bool:
@@ -28,7 +46,7 @@ class StaffMfaRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not _exempt(request.path_info)
             and Actor.for_user(user).is_staff
             and not user_has_mfa(user)
         ):
