@@ -123,3 +123,21 @@ def test_my_reports_links_each_report_to_its_status_page(client):
     link = f'href="/status/{receipt.status_token}/"'
     assert link in page
     assert client.get(f"/status/{receipt.status_token}/").status_code == 200
+
+
+def test_a_status_link_expires_a_configured_time_after_the_case_closed(client, handler, settings):
+    import time_machine
+    from django.utils import timezone
+
+    from earlywarn.cases.policy import Actor
+    from earlywarn.cases.services import case_judge
+
+    settings.EARLYWARN = {**settings.EARLYWARN, "STATUS_LINK_DAYS": 30}
+    receipt = submit("product")
+    url = f"/api/v1/status/{receipt.status_token}"
+    case_judge(actor=Actor.for_user(handler), case=receipt.case, accept=False, reason_code="spam")  # closes it
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=29)):
+        assert client.get(url).status_code == 200
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=31)):
+        assert client.get(url).status_code == 404
+        assert client.get(f"/status/{receipt.status_token}/").status_code == 404

@@ -129,7 +129,7 @@ def may(user: str | None, case: str, action: str) -> bool:
     if action == "events":
         return role == "staff"
     if action == "attachments":
-        return role in {"staff", "participant"}
+        return role in {"staff", "participant", "finder"}
     if action == "judge":
         return user in JUDGES
     raise AssertionError(action)
@@ -137,7 +137,9 @@ def may(user: str | None, case: str, action: str) -> bool:
 
 def attachment_readable(user: str | None, case: str, kind: str) -> bool:
     role = case_role(user, case)
-    return role == "staff" or (role == "participant" and kind == "participants")
+    return role == "staff" or (role == "participant" and kind == "participants") or (
+        role == "finder" and kind == "finder"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -322,8 +324,10 @@ def build_world() -> World:
         description = world.mark(Marker(_canary(f"description-{case_key}"), "case", case_key))
         finder_attachment = world.mark(Marker(_canary(f"attachment-{case_key}-finder"), "attachment", case_key,
                                               ("finder",)))
+        credit = world.mark(Marker(_canary(f"credit-{case_key}"), "identity", case_key))
         fields = {"title": title, "description": description, "finder_name": identity[case_key][0],
-                  "finder_email": identity[case_key][1], "consent_share_identity": case_key in CONSENT}
+                  "finder_email": identity[case_key][1], "consent_share_identity": case_key in CONSENT,
+                  "credit": "handle", "credit_name": credit}
         flow = CASE_FLOW[case_key]
         submission = product_submission(**fields) if flow == "product" else website_submission(**fields)
         upload = SimpleUploadedFile(f"{finder_attachment}.txt", f"{finder_attachment}\n".encode(), "text/plain")

@@ -26,6 +26,7 @@ from earlywarn.cases.policy import (
     attachments_visible_to,
     can,
     messages_visible_to,
+    submission_visible_to,
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition, message_post
@@ -116,10 +117,8 @@ def case_out(actor: Actor, case: Case, *, detail: bool = False) -> dict[str, Any
         "version": case.version, "actions": available_actions(actor, case),
     }
     if detail:
-        submission = dict(case.report.submission)
-        identity_keys = {"finder_name", "finder_email", "finder_organisation"}
         show_identity = can(actor, Action.CASE_FINDER_IDENTITY, case)
-        out["submission"] = {k: v for k, v in submission.items() if show_identity or k not in identity_keys}
+        out["submission"] = submission_visible_to(actor, case)
         out["finder"] = ({"name": case.report.finder_name, "email": case.report.finder_email,
                           "contactable": case.report.finder_contactable} if show_identity else None)
     return out

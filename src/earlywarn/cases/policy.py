@@ -80,7 +80,7 @@ STAFF_GRANTS: dict[str, StaffGrant] = {
 }
 
 # What a finder (account owner of the report, or holder of its status link) may do on their own case.
-FINDER_ACTIONS = frozenset({Action.CASE_VIEW, Action.CASE_MESSAGE_POST})
+FINDER_ACTIONS = frozenset({Action.CASE_VIEW, Action.CASE_MESSAGE_POST, Action.CASE_ATTACHMENT_VIEW})
 # What a participant organisation's members may do on a case they were brought into.
 PARTICIPANT_ACTIONS = frozenset({Action.CASE_VIEW, Action.CASE_MESSAGE_POST, Action.CASE_ATTACHMENT_VIEW})
 
@@ -215,6 +215,17 @@ def can(actor: Actor, action: Action, case: Case) -> bool:
     if action is Action.CASE_FINDER_IDENTITY:
         return ParticipantRole.DEVELOPER in roles and case.report.consent_share_identity
     return action in PARTICIPANT_ACTIONS
+
+
+# Fields of a submission that identify the finder. They reach only those with CASE_FINDER_IDENTITY: a credit name
+# is often the finder's real name, so it is identity too until publication.
+FINDER_IDENTITY_FIELDS = frozenset({"finder_name", "finder_email", "finder_organisation", "credit_name"})
+
+
+def submission_visible_to(actor: Actor, case: Case) -> dict[str, object]:
+    """The report as submitted, without the finder's identity unless the actor may see it."""
+    show = can(actor, Action.CASE_FINDER_IDENTITY, case)
+    return {k: v for k, v in case.report.submission.items() if show or k not in FINDER_IDENTITY_FIELDS}
 
 
 class CaseNotFound(Exception):

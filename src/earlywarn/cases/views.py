@@ -28,6 +28,7 @@ from earlywarn.cases.policy import (
     attachments_visible_to,
     can,
     messages_visible_to,
+    submission_visible_to,
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
@@ -74,8 +75,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     actor = actor_for_request(request)
     case = access_case(actor, case_id)
     identity = can(actor, Action.CASE_FINDER_IDENTITY, case)
-    submission = {k: v for k, v in case.report.submission.items()
-                  if identity or k not in {"finder_name", "finder_email", "finder_organisation"}}
+    submission = submission_visible_to(actor, case)
     lang = _language()
     return render(request, "cases/case_detail.html", {
         "case": case, "report": case.report, "submission": submission, "show_identity": identity,

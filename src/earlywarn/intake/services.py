@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +17,7 @@ from earlywarn.cases.errors import DomainError
 from earlywarn.cases.models import Attachment, Case, Visibility, Vulnerability
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import event_record
+from earlywarn.config.knobs import knob_int
 from earlywarn.intake.models import Report, ReportKind, ReportOrigin
 from earlywarn.intake.notifications import acknowledgement
 from earlywarn.intake.tokens import status_token, status_token_hash, tracking_id_new
@@ -133,6 +135,13 @@ def report_submit(
 
 
 def report_by_status_token(token: str) -> Report | None:
+    """The report a status link opens, or None: unknown link, or its case closed too long ago."""
     if not token or len(token) > 100:
         return None
-    return Report.objects.filter(status_token_hash=status_token_hash(token)).select_related("case").first()
+    report = Report.objects.filter(status_token_hash=status_token_hash(token)).select_related("case").first()
+    if report is None:
+        return None
+    closed = report.case.closed_at
+    if closed is not None and timezone.now() - closed > timedelta(days=knob_int("STATUS_LINK_DAYS")):
+        return None  # a link stops working a while after the case closed (EARLYWARN_STATUS_LINK_DAYS)
+    return report
