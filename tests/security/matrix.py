@@ -439,6 +439,7 @@ ROUTES: list[Route] = [
     Route("accounts:token_revoke", "POST", "token_revoke", objects=TOKEN_OBJECTS, ok=302),
     # the console
     Route("console:queue", "GET", "queue"),
+    Route("console:shared", "GET", "login_page"),
     Route("console:case", "GET", "case", objects=CASE_OBJECTS),
     Route("console:case_act", "GET", "method_not_allowed", objects=CASE_OBJECTS, ok=405),
     Route("console:case_act", "POST", "case", action="judge", objects=CASE_OBJECTS, ok=302),

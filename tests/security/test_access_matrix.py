@@ -235,6 +235,22 @@ def test_my_reports_lists_exactly_the_reports_sent_from_this_account(w: World, p
     assert listed == {case for case, finder in matrix.FINDER_OF.items() if finder == principal.user}
 
 
+@pytest.mark.parametrize("principal", PRINCIPAL_LIST, ids=str)
+def test_shared_cases_lists_exactly_the_cases_the_organisation_was_brought_into(w: World,
+                                                                              principal: matrix.Principal):
+    response = w.client(principal).get("/console/shared/", headers=w.headers(principal))
+    if principal.user == "nomfa":
+        assert response.headers["Location"] == MFA_SETUP_URL
+        return
+    if principal.auth != "session":
+        assert response.status_code == 302
+        return
+    listed = set(re.findall(r"/console/cases/([0-9a-f-]{36})/", response.content.decode()))
+    user = principal.user or ""
+    expected = matrix.SEES.get(user, frozenset()) if user in matrix.PARTICIPANT_ORG else frozenset()
+    assert listed == _case_ids(w, expected), principal
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Removal takes effect on the next request (ASVS 8.3.2, threat 5)
 # --------------------------------------------------------------------------------------------------------------

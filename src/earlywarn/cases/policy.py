@@ -186,6 +186,14 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     return base.filter(condition)
 
 
+def cases_shared_with(actor: Actor) -> QuerySet[Case]:
+    """Cases the actor was brought into as a participant (through an organisation or in person), not removed."""
+    if actor.user is None:
+        return Case.objects.none()
+    ids = Case.objects.filter(_participant_q(actor)).values("pk")
+    return Case.objects.select_related("report").filter(pk__in=ids)
+
+
 def _is_finder(actor: Actor, case: Case) -> bool:
     if actor.status_report_id is not None:
         return case.report_id == actor.status_report_id

@@ -5,6 +5,7 @@ from earlywarn.cases import views
 app_name = "console"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("shared/", views.shared_cases, name="shared"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case"),
     path("cases/<uuid:case_id>/act/", views.case_act, name="case_act"),
     path("cases/<uuid:case_id>/messages/", views.case_message, name="case_message"),

@@ -27,6 +27,7 @@ from earlywarn.cases.policy import (
     actor_for_request,
     attachments_visible_to,
     can,
+    cases_shared_with,
     messages_visible_to,
     submission_visible_to,
 )
@@ -65,9 +66,21 @@ def queue(request: HttpRequest) -> HttpResponse:
     if state == "all":
         state = None
     cases = case_list_for_actor(actor, flow=flow, state=state)[:200]
-    states = sorted({code for definition in FLOWS.values() for code in definition.states})
+    labels: dict[str, str] = {}
+    for definition in FLOWS.values():
+        for code, declared in definition.states.items():
+            labels.setdefault(code, declared.en if _language() == "en" else declared.ja)
+    states = sorted(labels.items())
     return render(request, "cases/queue.html", {"cases": cases, "flow": flow or "", "state": state or "all",
                                                 "states": states, "language": _language()})
+
+
+@login_required
+def shared_cases(request: HttpRequest) -> HttpResponse:
+    """The developers' and operators' portal: cases their organisation was brought into."""
+    actor = actor_for_request(request)
+    cases = cases_shared_with(actor).order_by("-created_at")[:500]
+    return render(request, "cases/shared.html", {"cases": cases, "language": _language()})
 
 
 @_case_view
