@@ -233,6 +233,8 @@ EARLYWARN = {
     # §4.4 and §4.5 clocks.
     "PUBLICATION_TARGET_DAYS": env_int("EARLYWARN_PUBLICATION_TARGET_DAYS", 45),
     "PROLONGED_DAYS": env_int("EARLYWARN_PROLONGED_DAYS", 90),
+    # Closures that are not business days besides weekends and national holidays (stats/calendar.py).
+    "CLOSURE_DAYS": env_str("EARLYWARN_CLOSURE_DAYS", "12-29..01-03"),
     # Tracking number prefix of reports: e.g. EW-2026-7K3M-Q9TD.
     "TRACKING_PREFIX": env_str("EARLYWARN_TRACKING_PREFIX", "EW"),
     # Published category of states whose bucket the source documents leave open (partnership.md §3.6).
