@@ -8,9 +8,10 @@ With these rules the cumulative reports per business day of partnership.md §5.2
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import jpholiday
 from django.conf import settings
@@ -79,3 +80,13 @@ def per_business_day(count: int, last: date, first: date = PARTNERSHIP_START) ->
     if days == 0:
         return Decimal("0.00")
     return (Decimal(count) / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
+    """A calendar quarter (1Q = Jan–Mar, §5 conventions) as [start, end) in the platform's time zone."""
+    if quarter not in {1, 2, 3, 4}:
+        raise ValueError("quarter must be 1, 2, 3 or 4")
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=zone)
+    end = datetime(year + 1, 1, 1, tzinfo=zone) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=zone)
+    return start, end
