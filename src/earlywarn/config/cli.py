@@ -81,6 +81,36 @@ def _serve(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def _stats(args: argparse.Namespace) -> int:
+    import csv
+    import io
+    import json
+
+    from earlywarn.stats.quarterly import Quarter, quarterly_report, report_rows
+
+    try:
+        quarter = Quarter.parse(args.quarter)
+    except ValueError as exc:
+        print(f"earlywarn stats: {exc}", file=sys.stderr)
+        return 2
+    report = quarterly_report(quarter, progress=lambda line: print(f"… {line}", file=sys.stderr, flush=True))
+    if args.format == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["table", "row", "value"])
+        writer.writerows(report_rows(report))
+        text = buffer.getvalue()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"earlywarn stats: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earlywarn", description="Coordinated vulnerability disclosure platform")
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -99,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
     scheduler = sub.add_parser("scheduler", help="run the periodic-job scheduler")
     scheduler.add_argument("--once", action="store_true", help="enqueue every job once, then exit")
+    stats = sub.add_parser("stats", help="statistics")
+    stats_sub = stats.add_subparsers(dest="report", required=True)
+    quarterly = stats_sub.add_parser("quarterly", help="the quarterly report, as it stood at the quarter's end")
+    quarterly.add_argument("quarter", help="e.g. 2025Q4")
+    quarterly.add_argument("--format", choices=["json", "csv"], default="json")
+    quarterly.add_argument("--output", help="write here instead of standard output")
     manage = sub.add_parser("manage", help="any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -114,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
     from earlywarn.config.worker import run_scheduler, run_worker
 
+    if args.verb == "stats":
+        return _stats(args)
     if args.verb == "worker":
         run_worker(batch=args.batch, interval=args.interval)
     elif args.verb == "scheduler":
