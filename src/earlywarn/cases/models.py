@@ -26,6 +26,14 @@ class Case(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     judged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)  # websites: IPA notified the operator (S13, S17)
+    published_at = models.DateTimeField(null=True, blank=True)  # products: handling status published on JVN (S7)
+    # Breakdown attributes (S9, S10, S14–S16): free category names, blank when unknown.
+    product_type = models.CharField(max_length=64, blank=True)
+    cause = models.CharField(max_length=64, blank=True)
+    vulnerability_type = models.CharField(max_length=64, blank=True)
+    threat = models.CharField(max_length=64, blank=True)
+    operator_type = models.CharField(max_length=64, blank=True)
     rejection_reason = models.CharField(max_length=64, blank=True)
     embargoed = models.BooleanField(default=True)  # confidential until publication
     created_at = models.DateTimeField(default=timezone.now)
@@ -66,6 +74,24 @@ class Case(models.Model):
     def rejection_reason_labels(self) -> tuple[str, str] | None:
         """(ja, en) labels of the 不受理 reason, or None when the report was not rejected."""
         return REJECTION_REASONS.get(self.rejection_reason)
+
+
+class PriorityProvision(models.Model):
+    """Priority information provision (優先情報提供, §4.9, S11): one sector informed before JVN publication.
+
+    Written today only by the history import; the coordination issue will own this model (its service, its
+    actions and its API) and may extend it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="priority_provisions")
+    sector = models.CharField(max_length=64)
+    provided_on = models.DateField()
+
+    class Meta:
+        ordering = ["provided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sector} on {self.provided_on}"
 
 
 class ParticipantRole(models.TextChoices):

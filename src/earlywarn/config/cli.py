@@ -111,6 +111,20 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_history(args: argparse.Namespace) -> int:
+    from earlywarn.stats.history import HistoryImportError, history_import
+
+    try:
+        summary = history_import(args.file, progress=lambda line: print(f"… {line}", file=sys.stderr, flush=True))
+    except HistoryImportError as exc:
+        print(f"earlywarn import-history: {exc}", file=sys.stderr)
+        print("earlywarn import-history: nothing was imported", file=sys.stderr)
+        return 2
+    print(f"earlywarn import-history: {summary.imported:,} imported, {summary.skipped:,} already present "
+          f"(of {summary.lines:,} lines), {summary.events:,} events", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earlywarn", description="Coordinated vulnerability disclosure platform")
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -135,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     quarterly.add_argument("quarter", help="e.g. 2025Q4")
     quarterly.add_argument("--format", choices=["json", "csv"], default="json")
     quarterly.add_argument("--output", help="write here instead of standard output")
+    import_history = sub.add_parser("import-history", help="import historical reports from JSON Lines "
+                                    "(docs/import-format.md); all or nothing")
+    import_history.add_argument("file", help="the JSON Lines file")
     manage = sub.add_parser("manage", help="any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -152,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.verb == "stats":
         return _stats(args)
+    if args.verb == "import-history":
+        return _import_history(args)
     if args.verb == "worker":
         run_worker(batch=args.batch, interval=args.interval)
     elif args.verb == "scheduler":
