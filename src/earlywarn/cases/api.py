@@ -15,7 +15,7 @@ from ninja.responses import Status
 
 from earlywarn.accounts.auth import token_or_session
 from earlywarn.cases.errors import ValidationFailed
-from earlywarn.cases.flows import RECLASSIFIABLE_STATES, Flow, definition
+from earlywarn.cases.flows import RECLASSIFIABLE_STATES, WEBSITE, Flow, definition
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import (
     Action,
@@ -30,6 +30,7 @@ from earlywarn.cases.policy import (
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition, message_post
+from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, website_actions_for
 
 router = Router(tags=["cases"], auth=token_or_session)
 
@@ -48,6 +49,7 @@ class CaseOut(Schema):
     closed_at: datetime | None
     version: int
     actions: list[str]
+    result: dict[str, Any] | None = None  # what an action found (websites: the security.txt discovery)
 
 
 class CaseDetailOut(CaseOut):
@@ -96,14 +98,19 @@ class MessageIn(Schema):
 def available_actions(actor: Actor, case: Case) -> list[str]:
     """Actions the actor may take on the case now (drives console buttons and API hints alike)."""
     actions = [t.action for t in definition(case.flow).transitions_from(case.state)
-               if can(actor, Action(t.capability), case) and t.action in IMPLEMENTED_ACTIONS]
+               if can(actor, Action(t.capability), case) and t.action in IMPLEMENTED_ACTIONS[Flow(case.flow)]]
+    actions += website_actions_for(actor, case)
     if can(actor, Action.CASE_RECLASSIFY, case) and case.state in RECLASSIFIABLE_STATES[Flow(case.flow)]:
         actions.append("reclassify")
-    return actions
+    return list(dict.fromkeys(actions))
 
 
-# Actions this release performs through the generic endpoint; the coordination and website issues add theirs.
-IMPLEMENTED_ACTIONS = frozenset({"accept", "reject"})
+# Transitions this release performs, per flow; the coordination issue adds the product flow's. The website
+# flow's transitions and its other actions (contacts, the operator's answers) go through websites/actions.py.
+IMPLEMENTED_ACTIONS: dict[Flow, frozenset[str]] = {
+    Flow.PRODUCT: frozenset({"accept", "reject"}),
+    Flow.WEBSITE: frozenset({"accept", "reject"}) | (frozenset(WEBSITE_ACTIONS) & frozenset(WEBSITE.transitions)),
+}
 
 
 def case_out(actor: Actor, case: Case, *, detail: bool = False) -> dict[str, Any]:
@@ -185,14 +192,21 @@ def case_attachment_download(request: HttpRequest, case_id: str, attachment_id: 
     return attachment_response(attachment)
 
 
-def _action_input(request: HttpRequest) -> ActionIn:
+def action_body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object of an action request ({} when empty); a translated 4xx for anything else."""
     if not request.body:
-        return ActionIn()
+        return {}
     try:
         data = json.loads(request.body.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or integer sizes
         raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_json") from exc
-    if not isinstance(data, dict) or not all(isinstance(data.get(k, ""), str) for k in ("reason", "reason_code")):
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("The request body must be a JSON object."), code="validation_failed")
+    return data
+
+
+def _action_input(data: dict[str, Any]) -> ActionIn:
+    if not all(isinstance(data.get(k, ""), str) for k in ("reason", "reason_code")):
         raise ValidationFailed(_("reason and reason_code must be text."), code="validation_failed")
     unknown = set(data) - {"reason", "reason_code"}
     if unknown:
@@ -202,18 +216,26 @@ def _action_input(request: HttpRequest) -> ActionIn:
 
 @router.post("/cases/{case_id}/actions/{action}", response=CaseOut, summary="Take an action on a case",
              openapi_extra={"requestBody": {"required": False, "content": {"application/json": {
-                 "schema": {"type": "object", "properties": {"reason": {"type": "string"},
-                                                             "reason_code": {"type": "string"}}}}}}})
+                 "schema": {"type": "object", "additionalProperties": {"type": "string"},
+                            "properties": {"reason": {"type": "string"}, "reason_code": {"type": "string"}},
+                            "description": "reason and reason_code; website actions take the fields listed in "
+                                           "docs/websites.md"}}}}})
 def case_action(request: HttpRequest, case_id: str, action: str) -> Any:
     actor = actor_for_request(request)
     case = access_case(actor, case_id)
-    payload = _action_input(request)
+    body = action_body(request)
+    if case.flow == Flow.WEBSITE and action in WEBSITE_ACTIONS:
+        outcome = action_perform(actor=actor, case=case, name=action, data=body)
+        out = case_out(actor, access_case(actor, case_id))
+        out["result"] = outcome.as_data() if hasattr(outcome, "as_data") else None
+        return out
+    payload = _action_input(body)
     if action == "reclassify":
         case = case_reclassify(actor=actor, case=case, reason=payload.reason)
     elif action in {"accept", "reject"}:
         case = case_judge(actor=actor, case=case, accept=action == "accept", reason=payload.reason,
                           reason_code=payload.reason_code)
-    elif action in IMPLEMENTED_ACTIONS:
+    elif action in IMPLEMENTED_ACTIONS[Flow(case.flow)]:
         case = case_transition(actor=actor, case=case, action=action, reason=payload.reason,
                                reason_code=payload.reason_code)
     else:

@@ -32,6 +32,18 @@ WEBSITE_THREATS: dict[str, tuple[str, str]] = {
     "other": ("その他", "Other"),
 }
 
+# §5.2 T11 ([R2012] Fig.1-10): the three company kinds come first; the rest is ours (Appendix B).
+WEBSITE_OPERATOR_TYPES: dict[str, tuple[str, str]] = {
+    "listed_company": ("株式企業（上場）", "Listed company"),
+    "unlisted_company": ("株式企業（非上場）", "Unlisted company"),
+    "other_company": ("その他企業", "Other company"),
+    "public_body": ("政府機関・地方公共団体", "Government or local public body"),
+    "education": ("教育・研究機関", "Educational or research institution"),
+    "non_profit": ("団体（非営利）", "Association or non-profit"),
+    "individual": ("個人", "Individual"),
+    "other": ("その他", "Other"),
+}
+
 EXPLOITATION_CHOICES: dict[str, tuple[str, str]] = {
     "unknown": ("不明", "Unknown"),
     "no": ("確認していない", "Not observed"),

@@ -10,6 +10,8 @@ Rules, in short:
   with the messages addressed to the finder, never internal notes.
 * Developers, operators and other participants see only cases their organisation (or they themselves) were
   brought into and not removed from; the finder's identity only where the finder consented.
+* A participant's private link (websites: the operator's page) acts for that one organisation on that one case,
+  like a member of it; operators and builders may also respond (acknowledge, report the fix, add a builder).
 * Nobody else sees anything. A case outside an actor's scope is indistinguishable from a missing one.
 """
 
@@ -36,6 +38,7 @@ class Action(StrEnum):
     CASE_RECLASSIFY = "case:reclassify"
     CASE_COORDINATE = "case:coordinate"
     CASE_HANDLE_WEBSITE = "case:handle_website"
+    CASE_OPERATOR_RESPOND = "case:operator:respond"  # acknowledge, report the fix, bring in the builder
     CASE_PUBLISH = "case:publish"
     CASE_MESSAGE_POST = "case:message:post"
     CASE_MESSAGE_INTERNAL = "case:message:internal"
@@ -43,6 +46,9 @@ class Action(StrEnum):
     CASE_EVENTS_VIEW = "case:events:view"
     CASE_ATTACHMENT_VIEW = "case:attachment:view"
     QUEUE_VIEW = "queue:view"
+    STATS_VIEW = "stats:quarterly:view"  # the published quarterly statistics (aggregates only)
+    ADVISORY_EDIT = "advisory:edit"  # write and preview advisories (drafts are staff-only, security.md)
+    ADVISORY_PUBLISH = "advisory:publish"  # approve and publish advisories (docs/advisories.md)
 
 
 class StaffScope(StrEnum):
@@ -75,7 +81,7 @@ STAFF_GRANTS: dict[str, StaffGrant] = {
     Role.COORDINATOR: StaffGrant(
         frozenset({OrganisationKind.COORDINATING}),
         StaffScope.PRODUCT,
-        _STAFF_READ | {Action.CASE_COORDINATE, Action.CASE_PUBLISH},
+        _STAFF_READ | {Action.CASE_COORDINATE, Action.CASE_PUBLISH, Action.ADVISORY_EDIT, Action.ADVISORY_PUBLISH},
     ),
 }
 
@@ -83,6 +89,8 @@ STAFF_GRANTS: dict[str, StaffGrant] = {
 FINDER_ACTIONS = frozenset({Action.CASE_VIEW, Action.CASE_MESSAGE_POST, Action.CASE_ATTACHMENT_VIEW})
 # What a participant organisation's members may do on a case they were brought into.
 PARTICIPANT_ACTIONS = frozenset({Action.CASE_VIEW, Action.CASE_MESSAGE_POST, Action.CASE_ATTACHMENT_VIEW})
+# Participants who answer for a website (its operator, or the builder acting for it) may also respond.
+WEBSITE_RESPONDERS = frozenset({ParticipantRole.OPERATOR, ParticipantRole.BUILDER})
 
 
 @dataclass
@@ -92,6 +100,12 @@ class Actor:
     user: User | None = None
     status_report_id: uuid.UUID | None = None  # set when acting through a finder's private status link
     via_token: bool = False
+    # Set when acting through a participant's private link (websites: the operator's or builder's page): the
+    # holder acts for that one organisation on that one case, and nowhere else.
+    link_case_id: uuid.UUID | None = None
+    link_organisation_id: uuid.UUID | None = None
+    link_label: str = ""
+    is_system: bool = False  # periodic jobs: no rights at all, named "system" in the audit trail
     _grants: dict[str, StaffGrant] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
@@ -108,8 +122,20 @@ class Actor:
     def for_status_link(cls, report_id: uuid.UUID) -> Actor:
         return cls(status_report_id=report_id)
 
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(is_system=True)
+
+    @classmethod
+    def for_participant_link(cls, case_id: uuid.UUID, organisation_id: uuid.UUID, label: str) -> Actor:
+        return cls(link_case_id=case_id, link_organisation_id=organisation_id, link_label=label)
+
     @property
     def label(self) -> str:
+        if self.is_system:
+            return "system"
+        if self.link_case_id is not None:
+            return self.link_label or "participant (link)"
         if self.user is not None:
             return self.user.email
         if self.status_report_id is not None:
@@ -134,6 +160,8 @@ class Actor:
 
     @cached_property
     def participant_org_ids(self) -> set[uuid.UUID]:
+        if self.link_organisation_id is not None:
+            return {self.link_organisation_id}
         return {org for role, _kind, org in self.memberships if role in {Role.MEMBER, Role.ORG_ADMIN}}
 
     def member_of_kind(self, kind: str) -> bool:
@@ -161,6 +189,9 @@ def _finder_q(actor: Actor) -> Q:
 
 
 def _participant_q(actor: Actor) -> Q:
+    if actor.link_case_id is not None:
+        return Q(pk=actor.link_case_id, participants__removed_at__isnull=True,
+                 participants__organisation_id=actor.link_organisation_id)
     if actor.user is None:
         return Q(pk__in=[])
     return Q(
@@ -172,6 +203,8 @@ def _participant_q(actor: Actor) -> Q:
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     """Every case this actor may view, and no other. All read paths (lists, search, exports) start here."""
     base = Case.objects.select_related("report")
+    if actor.link_case_id is not None:
+        return base.filter(pk__in=Case.objects.filter(_participant_q(actor)).values("pk"))
     if actor.user is None and actor.status_report_id is None:
         return base.none()
     scopes = {grant.scope for grant in actor.staff_grants if Action.CASE_VIEW in grant.actions}
@@ -201,12 +234,30 @@ def _is_finder(actor: Actor, case: Case) -> bool:
 
 
 def _participation_roles(actor: Actor, case: Case) -> set[str]:
+    if actor.link_case_id is not None:
+        if case.pk != actor.link_case_id:
+            return set()
+        if actor.link_organisation_id is None:
+            return set()
+        rows = case.participants.filter(removed_at__isnull=True, organisation_id=actor.link_organisation_id)
+        return set(rows.values_list("role", flat=True))
     if actor.user is None:
         return set()
     rows = case.participants.filter(removed_at__isnull=True).filter(
         Q(organisation_id__in=actor.participant_org_ids) | Q(user=actor.user)
     )
     return set(rows.values_list("role", flat=True))
+
+
+# Actions on no particular case that everyone may do, signed in or not. The quarterly statistics are aggregate
+# counts at the level of detail the Partnership itself publishes (docs/statistics-report.md): no case, report
+# text or identity reaches them.
+PUBLIC_ACTIONS = frozenset({Action.STATS_VIEW})
+
+
+def may(actor: Actor, action: Action) -> bool:
+    """May ``actor`` do ``action``, which concerns no single case (the queue, the public statistics)?"""
+    return action in PUBLIC_ACTIONS or actor.staff_may(action)
 
 
 def can(actor: Actor, action: Action, case: Case) -> bool:
@@ -222,6 +273,8 @@ def can(actor: Actor, action: Action, case: Case) -> bool:
         return False
     if action is Action.CASE_FINDER_IDENTITY:
         return ParticipantRole.DEVELOPER in roles and case.report.consent_share_identity
+    if action is Action.CASE_OPERATOR_RESPOND:
+        return case.flow == "website" and bool(roles & WEBSITE_RESPONDERS)
     return action in PARTICIPANT_ACTIONS
 
 
@@ -265,7 +318,7 @@ def messages_visible_to(actor: Actor, case: Case) -> QuerySet[Message]:
         return messages.all()
     if _is_finder(actor, case):
         return messages.filter(visibility=Visibility.FINDER)
-    if actor.user is not None and _participation_roles(actor, case):
+    if _participation_roles(actor, case):
         return messages.filter(
             Q(visibility=Visibility.PARTICIPANTS)
             | Q(visibility=Visibility.ORGANISATION, organisation_id__in=actor.participant_org_ids)
@@ -291,6 +344,6 @@ def attachments_visible_to(actor: Actor, case: Case) -> QuerySet[Attachment]:
         return attachments
     if is_finder(actor, case):
         return attachments.filter(visibility=Visibility.FINDER)
-    if actor.user is not None and _participation_roles(actor, case):
+    if _participation_roles(actor, case):
         return attachments.filter(visibility=Visibility.PARTICIPANTS)
     return attachments.none()

@@ -5,6 +5,7 @@ Nothing else writes ``Case.state`` or ``Case.flow`` (a test scans the source to 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -55,9 +56,10 @@ def _lock(case: Case) -> Case:
 
 def _save_state(case: Case, *, flow: str, state: str, extra: dict[str, Any] | None = None) -> Case:
     now = timezone.now()
-    fields: dict[str, Any] = {"flow": flow, "state": state, "updated_at": now, **(extra or {})}
+    fields: dict[str, Any] = {"flow": flow, "state": state, "updated_at": now}
     if definition(flow).state(state).terminal:
         fields["closed_at"] = now
+    fields.update(extra or {})  # a service may date the closure itself (websites: the fix date)
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **fields)
     if updated != 1:
         raise ConcurrentChange(_("Someone else changed this case meanwhile. Reload it and try again."))
@@ -66,8 +68,14 @@ def _save_state(case: Case, *, flow: str, state: str, extra: dict[str, Any] | No
 
 
 def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", reason_code: str = "",
-                    data: dict[str, Any] | None = None) -> Case:
-    """Apply a declared transition of the case's flow; refuse anything the table does not allow."""
+                    data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None,
+                    effects: Callable[[Case], None] | None = None) -> Case:
+    """Apply a declared transition of the case's flow; refuse anything the table does not allow.
+
+    ``fields`` are further case columns the calling service sets with the change (never state or flow);
+    ``effects`` runs inside the same transaction after the event is written, with the updated case, for the
+    side effects a flow's service adds (its own records, its mail); raising there undoes everything.
+    """
     flow = definition(case.flow)
     transition = flow.transition(action)
     if transition is None:
@@ -94,11 +102,13 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
                 _("This case is “%(state)s”; “%(action)s” is not possible from there.")
                 % {"state": _label(flow.state(locked.state)), "action": _label(transition)}
             )
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {k: v for k, v in (fields or {}).items() if k not in {"state", "flow"}}
         if action == "accept":
-            extra = {"accepted_at": timezone.now(), "judged_at": timezone.now()}
+            extra |= {"accepted_at": timezone.now(), "judged_at": timezone.now()}
         elif action == "reject":
-            extra = {"judged_at": timezone.now(), "rejection_reason": reason_code}
+            extra |= {"judged_at": timezone.now(), "rejection_reason": reason_code}
+        elif action == "notify_operator":
+            extra.setdefault("notified_at", timezone.now())  # §3.3: the notification date starts the clocks
         from_state = locked.state
         updated = _save_state(locked, flow=locked.flow, state=transition.target, extra=extra)
         event_record(
@@ -107,6 +117,59 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
             from_flow=updated.flow, to_flow=updated.flow, from_state=from_state, to_state=updated.state,
         )
         _after_transition(updated, action)
+        if effects is not None:
+            effects(updated)
+    return updated
+
+
+def cases_transition_bulk(*, actor: Actor, case_ids: Iterable[Any], action: str, flow: str, reason: str,
+                          data: dict[str, Any] | None = None) -> list[Case]:
+    """Apply one declared transition to many cases of ``flow`` at once: all of them or none, one event each.
+
+    For closures such as 注意喚起 that end hundreds of cases in one decision. Each case must allow the action
+    now; otherwise nothing changes. Rows are locked, updated and given their events in bulk.
+    """
+    transition = definition(flow).transition(action)
+    reason = reason.strip()
+    if transition is None:
+        raise InvalidTransition(_("“%(action)s” is not an action available here.") % {"action": action},
+                                code="unknown_action")
+    if transition.needs_reason and not reason:
+        raise ValidationFailed(_("A reason is required for this action."), field="reason")
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        raise ValidationFailed(_("Choose at least one case."), field="cases")
+    with transaction.atomic():
+        cases = list(Case.objects.select_for_update().select_related("report").filter(pk__in=ids, flow=flow))
+        if len(cases) != len(ids):
+            raise ValidationFailed(_("Some of the chosen cases do not exist or are not in this flow."),
+                                   field="cases")
+        for case in cases:
+            if not can(actor, Action(transition.capability), case):
+                raise ActionDenied
+        stuck = [c.tracking_id for c in cases if c.state not in transition.sources]
+        if stuck:
+            raise InvalidTransition(
+                _("%(count)s of the chosen cases cannot take “%(action)s” now: %(ids)s")
+                % {"count": len(stuck), "action": _label(transition), "ids": ", ".join(sorted(stuck)[:20])}
+            )
+        now = timezone.now()
+        fields: dict[str, Any] = {"state": transition.target, "updated_at": now}
+        if definition(flow).state(transition.target).terminal:
+            fields["closed_at"] = now
+        changed = Case.objects.filter(pk__in=ids, flow=flow, state__in=transition.sources).update(
+            version=F("version") + 1, **fields)
+        if changed != len(ids):
+            raise ConcurrentChange(_("Someone else changed this case meanwhile. Reload it and try again."))
+        CaseEvent.objects.bulk_create([
+            CaseEvent(case=c, tag=f"case:state:{action}", actor=actor.user, actor_label=actor.label, reason=reason,
+                      data=data or {}, from_flow=flow, to_flow=flow, from_state=c.state, to_state=transition.target,
+                      created_at=now)
+            for c in cases
+        ], batch_size=500)
+        updated = list(Case.objects.select_related("report").filter(pk__in=ids))
+        for case in updated:
+            _after_transition(case, action)
     return updated
 
 
@@ -194,9 +257,10 @@ def message_post(*, actor: Actor, case: Case, body: str, visibility: str,
     if visibility == Visibility.ORGANISATION and organisation_id not in _participating_org_ids(case, current=False):
         raise ValidationFailed(_("Choose an organisation brought into this case."), field="organisation")
     with transaction.atomic():
+        author = (actor.user.display_name or actor.user.email) if actor.user else (
+            "finder" if actor.status_report_id else actor.label)
         message = Message.objects.create(
-            case=case, author=actor.user, author_label=actor.user.display_name or actor.user.email
-            if actor.user else "finder", from_finder=from_finder, visibility=visibility,
+            case=case, author=actor.user, author_label=author, from_finder=from_finder, visibility=visibility,
             organisation_id=organisation_id if visibility == Visibility.ORGANISATION else None, body=body,
         )
         event_record(case=case, actor=actor, tag="case:message:posted",

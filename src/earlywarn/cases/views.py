@@ -33,6 +33,7 @@ from earlywarn.cases.policy import (
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
+from earlywarn.websites.console import panel_context
 
 
 def _language() -> str:
@@ -72,7 +73,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             labels.setdefault(code, declared.en if _language() == "en" else declared.ja)
     states = sorted(labels.items())
     return render(request, "cases/queue.html", {"cases": cases, "flow": flow or "", "state": state or "all",
-                                                "states": states, "language": _language()})
+                                                "states": states, "language": _language(),
+                                                "website_staff": actor.staff_may(Action.CASE_HANDLE_WEBSITE)})
 
 
 @login_required
@@ -99,6 +101,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "staff": can(actor, Action.CASE_MESSAGE_INTERNAL, case),
         "attachments": attachments_visible_to(actor, case),
         "other_flow": Flow.WEBSITE.value if case.flow == Flow.PRODUCT else Flow.PRODUCT.value,
+        **(panel_context(actor, case) if case.flow == Flow.WEBSITE else {}),
     })
 
 

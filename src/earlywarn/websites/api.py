@@ -1,0 +1,88 @@
+"""The operator's link through the API: what ``/operator/<secret>/`` shows and does, for scripts and builders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from earlywarn.accounts.auth import Anonymous
+from earlywarn.cases.api import action_body
+from earlywarn.cases.policy import Actor, CaseNotFound, messages_visible_to, submission_visible_to
+from earlywarn.cases.services import message_post
+from earlywarn.websites.actions import action_perform, website_actions_for
+from earlywarn.websites.contacts import site_host
+from earlywarn.websites.links import link_resolve
+from earlywarn.websites.models import ParticipantLink
+
+router = Router(tags=["operator link"])
+LINK_ACTIONS = frozenset({"acknowledge", "add_builder", "report_fix", "message"})
+
+
+class OperatorMessageOut(Schema):
+    author: str
+    body: str
+    created_at: datetime
+
+
+class OperatorOut(Schema):
+    tracking_id: str
+    host: str
+    status: str
+    status_ja: str
+    status_en: str
+    sub_status: str | None
+    notified_at: datetime | None
+    acknowledged: bool
+    details: dict[str, Any]
+    actions: list[str]
+    messages: list[OperatorMessageOut]
+
+
+def _resolve(token: str) -> tuple[ParticipantLink, Actor]:
+    resolved = link_resolve(token)
+    if resolved is None:
+        raise CaseNotFound
+    return resolved
+
+
+def _out(actor: Actor, link: ParticipantLink) -> dict[str, Any]:
+    case = link.contact.case
+    case.refresh_from_db()
+    category, sub = case.published_category, case.sub_status
+    actions = [a for a in website_actions_for(actor, case) if a in LINK_ACTIONS]
+    return {
+        "tracking_id": case.tracking_id, "host": site_host(case), "status": category.code,
+        "status_ja": category.ja, "status_en": category.en, "sub_status": sub.code if sub else None,
+        "notified_at": case.notified_at,
+        "acknowledged": case.events.filter(tag="case:operator:acknowledged").exists(),
+        "details": submission_visible_to(actor, case), "actions": [*actions, "message"],
+        "messages": [{"author": m.author_label, "body": m.body, "created_at": m.created_at}
+                     for m in messages_visible_to(actor, case)],
+    }
+
+
+@router.get("/operator/{token}", response=OperatorOut, auth=[Anonymous()], summary="A website case, by its link")
+def operator_get(request: HttpRequest, token: str) -> Any:
+    link, actor = _resolve(token)
+    return _out(actor, link)
+
+
+@router.post("/operator/{token}/actions/{action}", response=OperatorOut, auth=[Anonymous()],
+             summary="Acknowledge, add the builder, report the fix, or write to the handler",
+             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
+                 "type": "object", "additionalProperties": {"type": "string"}}}}}})
+def operator_action(request: HttpRequest, token: str, action: str) -> Any:
+    link, actor = _resolve(token)
+    data = action_body(request)
+    case = link.contact.case
+    if action == "message":
+        body = data.get("body", "")
+        message_post(actor=actor, case=case, body=body if isinstance(body, str) else "", visibility="organisation")
+    elif action in LINK_ACTIONS:
+        action_perform(actor=actor, case=case, name=action, data=data)
+    else:
+        action_perform(actor=actor, case=case, name="", data={})  # the same "not an action" error
+    return _out(actor, link)

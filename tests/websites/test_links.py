@@ -1,0 +1,101 @@
+"""The operator's private link: expiring, revocable, one case only, never the finder's identity or staff notes."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from earlywarn.cases.errors import InvalidTransition, ValidationFailed
+from earlywarn.cases.models import Case
+from earlywarn.cases.policy import Action, ActionDenied, Actor, can, cases_visible_to
+from earlywarn.cases.services import case_judge, message_post
+from earlywarn.notify.models import OutboxMessage
+from earlywarn.websites.contacts import contact_record
+from earlywarn.websites.links import link_resolve
+from earlywarn.websites.notification import link_reissue, operator_notify
+from earlywarn.websites.responses import fix_report, operator_acknowledge
+from tests import factories
+from tests.factories import submit
+
+pytestmark = pytest.mark.django_db
+LINK = re.compile(r"/operator/([A-Za-z0-9_-]+)/")
+
+
+def _notified(handler, email="ops@site.example.test"):
+    actor = Actor.for_user(handler)
+    case = case_judge(actor=actor, case=submit("website", finder_name="発見者カナリア").case, accept=True)
+    contact_record(actor=actor, case=case, data={"email": email, "operator_type": "public_body"})
+    case = operator_notify(actor=actor, case=Case.objects.get(pk=case.pk))
+    mail = OutboxMessage.objects.filter(case=case, to=email).latest("created_at")
+    return case, LINK.search(mail.body_text).group(1)
+
+
+def test_a_link_reaches_its_case_only(client, handler):
+    one, token = _notified(handler)
+    other, _other_token = _notified(handler, "ops@other.example.test")
+    _link, actor = link_resolve(token)
+    assert list(cases_visible_to(actor)) == [one]
+    assert can(actor, Action.CASE_OPERATOR_RESPOND, one)
+    assert not can(actor, Action.CASE_OPERATOR_RESPOND, other)
+    assert not can(actor, Action.CASE_EVENTS_VIEW, one)
+    with pytest.raises(ActionDenied):
+        operator_acknowledge(actor=actor, case=other)
+    message_post(actor=Actor.for_user(handler), case=one, body="canary-internal-note", visibility="internal")
+    page = client.get(f"/operator/{token}/").content.decode()
+    assert "canary-internal-note" not in page
+    assert "発見者カナリア" not in page
+    api = client.get(f"/api/v1/operator/{token}").json()
+    assert api["tracking_id"] == one.tracking_id
+    assert "finder_name" not in api["details"]
+
+
+def test_expired_revoked_and_unknown_links_answer_404_alike(client, handler):
+    case, token = _notified(handler)
+    missing = client.get("/operator/nope/")
+    assert client.get(f"/operator/{token}/").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(days=366)):
+        assert client.get(f"/operator/{token}/").status_code == 404
+    link_reissue(actor=Actor.for_user(handler), case=case, contact_id=str(case.website_contacts.get().id))
+    revoked = client.get(f"/operator/{token}/")
+    assert revoked.status_code == missing.status_code == 404
+    assert client.post(f"/api/v1/operator/{token}/actions/acknowledge").status_code == 404
+    [new] = LINK.findall(OutboxMessage.objects.filter(template="operator_new_link").get().body_text)
+    assert new != token
+    assert client.get(f"/operator/{new}/").status_code == 200
+
+
+def test_bad_input_through_the_link_api_is_a_clear_4xx(client, handler):
+    case, token = _notified(handler)
+
+    def post(action, body):
+        return client.post(f"/api/v1/operator/{token}/actions/{action}", data=body, content_type="application/json")
+
+    assert post("report_fix", "{not json").json()["error"]["code"] == "malformed_json"
+    assert post("report_fix", json.dumps({"kind": "burnt"})).json()["error"]["fields"] == {
+        "kind": ["一覧から選んでください。"]}
+    assert post("report_fix", json.dumps({"kind": "fixed", "fixed_on": "2999-01-01"})).status_code == 422
+    assert post("report_fix", json.dumps({"kind": "fixed", "extra": "x"})).status_code == 422
+    assert post("close_fixed", "{}").status_code == 422  # a handler's action is no action of the link
+    assert post("acknowledge", "{}").status_code == 200
+    assert post("acknowledge", "{}").status_code == 200  # twice: recorded once
+    assert case.events.filter(tag="case:operator:acknowledged").count() == 1
+    assert post("report_fix", json.dumps({"kind": "fixed"})).json()["acknowledged"] is True
+
+
+def test_services_refuse_out_of_order_steps(handler):
+    actor = Actor.for_user(handler)
+    case = case_judge(actor=actor, case=submit("website").case, accept=True)
+    with pytest.raises(ValidationFailed):
+        operator_notify(actor=actor, case=case)
+    with pytest.raises(ValidationFailed):
+        contact_record(actor=actor, case=case, data={"email": "not-an-address"})
+    with pytest.raises(ActionDenied):  # the operator reports fixes, not the handler
+        fix_report(actor=actor, case=case, kind="fixed")
+    with pytest.raises(InvalidTransition):  # an administrator may, but not before the notification
+        fix_report(actor=Actor.for_user(factories.administrator()), case=case, kind="fixed")
+    assert case.events.count() == 2
