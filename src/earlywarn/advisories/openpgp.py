@@ -1,0 +1,76 @@
+"""OpenPGP signatures of served CSAF documents (CSAF 2.0 §7.1.19), with python-gnupg and Debian's gnupg.
+
+The signing key lives in its own GnuPG home (``EARLYWARN_OPENPGP_HOME``, default ``<data dir>/openpgp``),
+created by ``earlywarn manage advisory_openpgp_key``. Without a key nothing is signed and provider-metadata
+lists no key; docs/decisions/0007-csaf-openpgp-signing.md explains the choice.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import gnupg
+from django.conf import settings
+
+from earlywarn.advisories import conf
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    fingerprint: str
+    armored: str
+
+
+def _home() -> Path:
+    return Path(conf.setting("OPENPGP_HOME") or Path(settings.DATA_DIR) / "openpgp")
+
+
+def _gpg() -> gnupg.GPG | None:
+    home = _home()
+    if not (home / "pubring.kbx").exists():
+        return None
+    return gnupg.GPG(gnupghome=str(home), encoding="utf-8")
+
+
+def _secret_fingerprint(gpg: gnupg.GPG) -> str | None:
+    keys = gpg.list_keys(secret=True)
+    return str(keys[0]["fingerprint"]) if keys else None
+
+
+def public_key() -> PublicKey | None:
+    gpg = _gpg()
+    fingerprint = _secret_fingerprint(gpg) if gpg else None
+    if gpg is None or fingerprint is None:
+        return None
+    return PublicKey(fingerprint, str(gpg.export_keys(fingerprint)))
+
+
+def sign_detached(data: bytes) -> str:
+    """An ASCII-armoured detached signature of ``data``, or "" when no signing key is set up."""
+    gpg = _gpg()
+    fingerprint = _secret_fingerprint(gpg) if gpg else None
+    if gpg is None or fingerprint is None:
+        return ""
+    signed = gpg.sign(data, keyid=fingerprint, detach=True, binary=False, extra_args=["--digest-algo", "SHA512"])
+    if not signed.data:
+        raise RuntimeError(f"OpenPGP signing failed: {signed.status}")
+    return str(signed)
+
+
+def create_key(name: str, email: str) -> PublicKey:
+    """Create the platform's signing key (Ed25519, no passphrase: the data dir is the secret) if none exists."""
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+    gpg = gnupg.GPG(gnupghome=str(home), encoding="utf-8")
+    if _secret_fingerprint(gpg) is None:
+        key_input = gpg.gen_key_input(key_type="EDDSA", key_curve="ed25519", key_usage="sign", name_real=name,
+                                      name_email=email, expire_date="0", no_protection=True)
+        result = gpg.gen_key(key_input)
+        if not result.fingerprint:
+            raise RuntimeError(f"OpenPGP key generation failed: {result.stderr}")
+    key = public_key()
+    assert key is not None
+    return key

@@ -1,0 +1,156 @@
+"""The CSAF 2.0 provider under /.well-known/csaf/ (CSAF 2.0 §7.1, requirements 9–20).
+
+Layout (TLP:WHITE only: every published advisory is public):
+
+    provider-metadata.json                      requirement 7/9, role csaf_provider
+    white/index.txt, white/changes.csv          requirements 12, 13 (paths relative to white/)
+    white/<year>/<filename>.json                requirement 11 (year of the initial release), filename rule §5.1
+    white/<year>/<filename>.json.sha256|.sha512 requirement 18
+    white/<year>/<filename>.json.asc            requirement 19 (when a signing key is set up)
+    white/csaf-feed-tlp-white.json              requirement 15 (ROLIE feed, JSON)
+    openpgp/<fingerprint>.asc                   requirement 20
+
+Only the current revision of each published advisory is served; drafts never are.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from earlywarn.advisories import conf, csaf_doc, openpgp
+from earlywarn.advisories.models import AdvisoryRevision
+
+TLP_DIR = csaf_doc.TLP_LABEL.lower()
+FEED_NAME = f"csaf-feed-tlp-{TLP_DIR}.json"
+CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    body: bytes
+    content_type: str
+
+
+def root_url() -> str:
+    return f"{csaf_doc.base_url()}/.well-known/csaf"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def documents() -> QuerySet[AdvisoryRevision]:
+    """The served documents: the current revision of every published advisory, newest change first."""
+    return AdvisoryRevision.objects.filter(is_current=True).order_by("-published_at", "-id")
+
+
+def _dumps(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def provider_metadata() -> dict[str, object]:
+    latest = documents().values_list("published_at", flat=True).first()
+    key = openpgp.public_key()
+    metadata: dict[str, object] = {
+        "canonical_url": f"{root_url()}/provider-metadata.json",
+        "distributions": [
+            {"directory_url": f"{root_url()}/{TLP_DIR}/"},
+            {"rolie": {"feeds": [{"summary": f"All TLP:{csaf_doc.TLP_LABEL} advisories",
+                                  "tlp_label": csaf_doc.TLP_LABEL, "url": f"{root_url()}/{TLP_DIR}/{FEED_NAME}"}]}},
+        ],
+        "last_updated": _iso(latest or timezone.now().replace(microsecond=0)),
+        "list_on_CSAF_aggregators": True,
+        "metadata_version": "2.0",
+        "mirror_on_CSAF_aggregators": True,
+        "publisher": {"category": conf.setting("CSAF_PUBLISHER_CATEGORY"),
+                      "name": conf.setting("CSAF_PUBLISHER_NAME"),
+                      "namespace": csaf_doc.base_url()},
+        "role": "csaf_provider",
+    }
+    if key is not None:
+        metadata["public_openpgp_keys"] = [{"fingerprint": key.fingerprint,
+                                            "url": f"{root_url()}/openpgp/{key.fingerprint}.asc"}]
+    return metadata
+
+
+def index_txt() -> bytes:
+    return "".join(f"{r.csaf_path.removeprefix(TLP_DIR + '/')}\n" for r in documents().only("csaf_path")).encode()
+
+
+def changes_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for revision in documents().only("csaf_path", "published_at"):
+        writer.writerow([revision.csaf_path.removeprefix(TLP_DIR + "/"), _iso(revision.published_at)])
+    return out.getvalue().encode()
+
+
+def rolie_feed() -> dict[str, object]:
+    entries = []
+    for revision in documents().only("csaf_path", "tracking_id", "published_at", "initial_published_at", "content",
+                                     "csaf_signature"):
+        url = f"{root_url()}/{revision.csaf_path}"
+        title = revision.content["texts"]["en"].get("title") or revision.content["texts"]["ja"].get("title", "")
+        links = [{"rel": "self", "href": url}, {"rel": "hash", "href": f"{url}.sha256"},
+                 {"rel": "hash", "href": f"{url}.sha512"}]
+        if revision.csaf_signature:
+            links.append({"rel": "signature", "href": f"{url}.asc"})
+        entries.append({
+            "id": revision.tracking_id, "title": title, "link": links,
+            "published": _iso(revision.initial_published_at), "updated": _iso(revision.published_at),
+            "summary": {"content": title}, "content": {"type": JSON, "src": url},
+            "format": {"schema": CSAF_SCHEMA_URL, "version": "2.0"},
+        })
+    latest = documents().values_list("published_at", flat=True).first()
+    return {"feed": {
+        "id": f"{conf.setting('CSAF_PUBLISHER_NAME')}-csaf-feed-tlp-{TLP_DIR}",
+        "title": f"{conf.setting('CSAF_PUBLISHER_NAME')} CSAF feed (TLP:{csaf_doc.TLP_LABEL})",
+        "link": [{"rel": "self", "href": f"{root_url()}/{TLP_DIR}/{FEED_NAME}"}],
+        "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
+        "updated": _iso(latest or timezone.now().replace(microsecond=0)),
+        "entry": entries,
+    }}
+
+
+def served_file(path: str) -> ServedFile | None:
+    """The file at ``path`` below /.well-known/csaf/, or None (answered 404 like anything else missing)."""
+    if path == f"{TLP_DIR}/index.txt":
+        return ServedFile(index_txt(), "text/plain; charset=utf-8")
+    if path == f"{TLP_DIR}/changes.csv":
+        return ServedFile(changes_csv(), "text/csv; charset=utf-8")
+    if path == f"{TLP_DIR}/{FEED_NAME}":
+        return ServedFile(_dumps(rolie_feed()), JSON)
+    if path.startswith("openpgp/") and path.endswith(".asc"):
+        key = openpgp.public_key()
+        if key is not None and path == f"openpgp/{key.fingerprint}.asc":
+            return ServedFile(key.armored.encode(), "application/pgp-keys")
+        return None
+    for suffix in ("", ".sha256", ".sha512", ".asc"):
+        if not path.endswith(".json" + suffix):
+            continue
+        revision = documents().filter(csaf_path=path.removesuffix(suffix)).first()
+        if revision is None:
+            return None
+        body = revision.csaf.encode()
+        name = revision.csaf_path.rsplit("/", 1)[-1]
+        if suffix == "":
+            return ServedFile(body, JSON)
+        if suffix == ".asc":
+            return ServedFile(revision.csaf_signature.encode(), "application/pgp-signature") \
+                if revision.csaf_signature else None
+        digest = hashlib.new(suffix[1:], body).hexdigest()
+        return ServedFile(f"{digest}  {name}\n".encode(), "text/plain; charset=utf-8")
+    return None
+
+
+def provider_metadata_file() -> ServedFile:
+    return ServedFile(_dumps(provider_metadata()), JSON)

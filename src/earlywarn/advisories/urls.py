@@ -1,0 +1,14 @@
+from django.urls import path
+
+from earlywarn.advisories import views
+
+app_name = "advisories"
+urlpatterns = [
+    path("advisories/", views.advisory_list, name="list"),
+    path("advisories/<slug:slug>/", views.advisory_detail, name="detail"),
+    path("advisories/<slug:slug>/osv.json", views.advisory_osv, name="osv"),
+    path(".well-known/csaf/provider-metadata.json", views.csaf_provider_metadata, name="csaf_provider_metadata"),
+    path(".well-known/csaf/<path:path>", views.csaf_file, name="csaf_file"),
+    path("console/advisories/<uuid:advisory_id>/preview/", views.advisory_preview, name="preview"),
+    path("console/advisories/<uuid:advisory_id>/act/", views.advisory_act, name="act"),
+]
