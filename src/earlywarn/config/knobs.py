@@ -19,3 +19,11 @@ def knob_int(name: str) -> int:
 
 def knob_float(name: str) -> float:
     return float(_number(name))
+
+
+def knob_list(name: str) -> list[str]:
+    """A list of names (``env_list``: comma-separated in the environment), blanks dropped."""
+    value = settings.EARLYWARN[name]
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ImproperlyConfigured(f"EARLYWARN[{name!r}] must be a list of strings, not {value!r}")
+    return [item.strip() for item in value if item.strip()]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import jpholiday
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 # The Partnership started taking reports on this day (partnership.md §1, S1/S2).
 PARTNERSHIP_START = date(2004, 7, 8)
@@ -80,6 +81,15 @@ def per_business_day(count: int, last: date, first: date = PARTNERSHIP_START) ->
     if days == 0:
         return Decimal("0.00")
     return (Decimal(count) / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def calendar_days(start: datetime, end: datetime) -> int:
+    """Calendar days from ``start`` to ``end``, counted between their dates in the platform's time zone.
+
+    The clocks of the published statistics (days to publication S7, days to fix S13, prolonged cases S17) count
+    calendar days: an event on the same day is 0 days, the next day 1.
+    """
+    return (timezone.localdate(end) - timezone.localdate(start)).days
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:

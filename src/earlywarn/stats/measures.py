@@ -1,0 +1,98 @@
+"""The arithmetic every statistic shares: percentages, day bins, shares of a breakdown, category names.
+
+Percentages have one decimal, rounded half up (27.45 → 27.5, 27.44 → 27.4) with exact decimal arithmetic, so a
+published whole percentage is the same rule applied once more (27.5 → 28). A percentage of an empty base is 0.0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from earlywarn.cases import categories
+
+UNKNOWN = "unknown"  # the bucket of a blank category (documented in docs/statistics.md)
+
+
+def percent(count: int, base: int) -> float:
+    """``count`` as a percentage of ``base``, one decimal, rounded half up."""
+    if base <= 0:
+        return 0.0
+    return float((Decimal(count) * 100 / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Days from ``min`` to ``max``, both included; ``max`` None means "or more"."""
+
+    min: int
+    max: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.min}+" if self.max is None else f"{self.min}–{self.max}"
+
+    def holds(self, days: int) -> bool:
+        return days >= self.min and (self.max is None or days <= self.max)
+
+
+def bins_from(lowers: Sequence[int]) -> tuple[Bin, ...]:
+    """Contiguous bins starting at each of ``lowers`` (ascending); the last is open-ended."""
+    return tuple(Bin(low, lowers[i + 1] - 1 if i + 1 < len(lowers) else None) for i, low in enumerate(lowers))
+
+
+def bin_counts(days: Iterable[int], bins: Sequence[Bin]) -> list[int]:
+    """How many of ``days`` fall in each bin (a value below the first bin counts in the first)."""
+    counts = [0] * len(bins)
+    for value in days:
+        counts[next((i for i, b in enumerate(bins) if b.holds(value)), 0)] += 1
+    return counts
+
+
+def bin_rows(counts: Sequence[int], bins: Sequence[Bin], base: int) -> list[dict[str, Any]]:
+    return [{"label": b.label, "min": b.min, "max": b.max, "count": n, "pct": percent(n, base)}
+            for b, n in zip(bins, counts, strict=True)]
+
+
+def within(days: Iterable[int], limit: int) -> int:
+    return sum(1 for value in days if value <= limit)
+
+
+def ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    """Names by count, largest first, then by name (partnership.md §5.4 I-15: sort by value, not a fixed order)."""
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
+def shares(names: Iterable[str], base: int | None = None) -> list[dict[str, Any]]:
+    """A breakdown: one ``{name, count, pct}`` per distinct name, ranked; ``pct`` of ``base`` (default: all)."""
+    counter = Counter(names)
+    total = sum(counter.values()) if base is None else base
+    return [{"name": name, "count": n, "pct": percent(n, total)} for name, n in ranked(counter)]
+
+
+# The code lists a stored category may name (cases/categories.py). A product list may be added there later.
+CATEGORY_TABLES = {
+    "product_type": "PRODUCT_TYPES", "cause": "PRODUCT_CAUSES", "vulnerability_type": "WEBSITE_VULNERABILITY_TYPES",
+    "threat": "WEBSITE_THREATS", "operator_type": "WEBSITE_OPERATOR_TYPES",
+}
+
+
+class CategoryNames:
+    """Normalises stored category values: blank → ``unknown``; a known code stays; a known code's Japanese or
+    English label (as imported history writes them) becomes the code; anything else stays as written."""
+
+    def __init__(self, attribute: str) -> None:
+        table: dict[str, tuple[str, str]] = getattr(categories, CATEGORY_TABLES[attribute], {})
+        self.codes = set(table)
+        self.by_label = {label.casefold(): code for code, labels in table.items() for label in labels}
+
+    def __call__(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return UNKNOWN
+        if value in self.codes:
+            return value
+        return self.by_label.get(value.casefold(), value)
