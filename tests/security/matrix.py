@@ -30,6 +30,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.security import advisory_matrix
+
 # --------------------------------------------------------------------------------------------------------------
 # Principals
 # --------------------------------------------------------------------------------------------------------------
@@ -66,6 +68,7 @@ PRINCIPAL_LIST = [
     Principal("fake_handler", "fake_handler", "session"),  # a "handler" membership in a DEVELOPER organisation
     Principal("fake_handler_token", "fake_handler", "token"),
     Principal("staff_no_mfa", "nomfa", "session"),  # a real handler who has not set up TOTP
+    Principal("operator_link", auth="oplink"),  # holds the operator's private link of the ``web`` case, no account
 ]
 PRINCIPALS = {p.name: p for p in PRINCIPAL_LIST}
 # Staff without MFA holding an API token is covered by dedicated tests (test_access_matrix.py), not by the
@@ -93,8 +96,11 @@ SEES: dict[str, frozenset[str]] = {
     "admin": ALL_CASES,
 }
 # The organisation (and participant role) through which a participant user sees a case.
-PARTICIPANT_ORG = {"dev": "dev_org", "operator": "operator_org", "removed": "removed_org", "dev_out": "dev_out_org"}
-PARTICIPANT_ROLE = {"dev": "developer", "operator": "operator", "removed": "developer", "dev_out": "developer"}
+PARTICIPANT_ORG = {"dev": "dev_org", "operator": "operator_org", "removed": "removed_org", "dev_out": "dev_out_org",
+                   "oplink:web": "operator_org"}
+PARTICIPANT_ROLE = {"dev": "developer", "operator": "operator", "removed": "developer", "dev_out": "developer",
+                    "oplink:web": "operator"}
+WEBSITE_HANDLERS = frozenset({"handler", "admin"})  # work the website flow (case:handle_website)
 ATTACHMENT_KINDS = ("finder", "internal", "participants")
 
 
@@ -110,6 +116,8 @@ def case_role(viewer: str | None, case: str) -> str | None:
     """
     if viewer is None:
         return None
+    if viewer.startswith("oplink:"):  # the operator's link acts for operator_org on that one case
+        return "participant" if viewer == f"oplink:{case}" else None
     if viewer in STAFF:
         return "staff" if sees(viewer, case) else None
     if FINDER_OF.get(case) == viewer or viewer in {f"link:{case}", f"mail:{case}"}:
@@ -132,6 +140,8 @@ def may(user: str | None, case: str, action: str) -> bool:
         return role in {"staff", "participant", "finder"}
     if action == "judge":
         return user in JUDGES
+    if action == "website":
+        return user in WEBSITE_HANDLERS
     raise AssertionError(action)
 
 
@@ -164,12 +174,14 @@ def entitled(marker: Marker, viewer: str | None, owner: str | None = None) -> bo
         return owner is not None and owner == marker.extra[0]
     if marker.kind == "raw_token":
         return False  # a token is shown once, at creation, and never again
+    if marker.kind == "advisory_draft":  # an unpublished advisory: advisory staff only
+        return viewer in advisory_matrix.ADVISORY_STAFF
     assert marker.case is not None
     role = case_role(viewer, marker.case)
     if marker.kind == "case":
         return role is not None
-    if marker.kind == "status_token":
-        return role == "finder"
+    if marker.kind == "status_token":  # extra ("operator",): the operator's link of the case
+        return viewer == f"oplink:{marker.case}" if marker.extra else role == "finder"
     if marker.kind == "event":  # the audit trail is for staff only
         return role == "staff"
     if marker.kind == "identity":
@@ -199,6 +211,8 @@ def viewer_of(principal: Principal) -> str | None:
     """The oracle's viewer behind a principal. Staff without MFA see nothing until they set it up."""
     if principal.auth == "link":
         return "link:own"
+    if principal.auth == "oplink":
+        return "oplink:web"
     if principal.user == "nomfa":
         return None
     return principal.user
@@ -222,6 +236,8 @@ class World:
     sessions: dict[str, str] = field(default_factory=dict)  # user key -> session cookie value
     cases: dict[str, Any] = field(default_factory=dict)
     status_tokens: dict[str, str] = field(default_factory=dict)
+    operator_link: str = ""  # the secret of the ``web`` case's operator link
+    advisories: dict[str, Any] = field(default_factory=dict)  # advisory_matrix.build
     attachments: dict[tuple[str, str], Any] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
     missing_case_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -352,7 +368,15 @@ def build_world() -> World:
                                            added_at=now)
     CaseParticipant.objects.create(case=world.cases["own"], organisation=world.orgs["removed_org"],
                                    role="developer", added_at=now, removed_at=now)
+    # The website operator's private link (no account): it acts for operator_org on ``web`` only.
+    from earlywarn.websites.links import link_issue, link_token
+    from earlywarn.websites.models import WebsiteContact
 
+    contact = WebsiteContact.objects.create(case=world.cases["web"], organisation=world.orgs["operator_org"],
+                                            role="operator", email="webmaster@matrix.example.test", source="handler")
+    world.operator_link = world.mark(Marker(link_token(link_issue(contact).id), "status_token", "web", ("operator",)))
+
+    world.advisories = advisory_matrix.build(world, world.mark, Marker)
     admin = Actor.for_user(world.users["admin"])
     audiences = {
         "own": [("internal", None), ("finder", None), ("organisation", "dev_org"), ("organisation", "third_org"),
@@ -429,6 +453,10 @@ ROUTES: list[Route] = [
     Route("intake:report_website", "POST", "form_post", objects=("website",), ok=302),
     Route("intake:report_received", "GET", "received", ok=302),
     Route("set_language", "POST", "set_language", ok=302),
+    # the public quarterly statistics (aggregates only; "bad" = a quarter or format that does not exist)
+    Route("stats:index", "GET", "public"),
+    Route("stats:quarter", "GET", "stats", objects=("latest", "bad")),
+    Route("stats:download", "GET", "stats", objects=("pdf", "html", "csv", "json", "bad")),
     # the finder's private status page
     Route("intake:status", "GET", "status", objects=CASE_OBJECTS),
     Route("intake:status", "POST", "status", objects=CASE_OBJECTS, ok=302),
@@ -445,6 +473,13 @@ ROUTES: list[Route] = [
     Route("console:case_act", "POST", "case", action="judge", objects=CASE_OBJECTS, ok=302),
     Route("console:case_message", "POST", "case", action="message", objects=CASE_OBJECTS, ok=302),
     Route("console:attachment", "GET", "attachment", objects=ATTACHMENT_OBJECTS),
+    # the website flow: the operator's page (private link), the handler's website pages
+    Route("websites:operator", "GET", "oplink", objects=("web",)),
+    Route("websites:operator", "POST", "oplink", objects=("web",), ok=302),
+    Route("websites:case_act", "POST", "case", action="website", objects=CASE_OBJECTS, ok=302),
+    Route("websites:prolonged", "GET", "website_staff"),
+    Route("websites:alert_new", "GET", "website_staff"),
+    Route("websites:alert_new", "POST", "website_staff", ok=422),  # no case chosen: refused, nothing changes
     # the API's own pages
     Route("api:openapi-json", "GET", "public"),
     Route("api:openapi-view", "GET", "public"),
@@ -467,6 +502,10 @@ ROUTES: list[Route] = [
     Route("api:status_get", "GET", "status", op=("GET", "/status/{token}"), objects=CASE_OBJECTS),
     Route("api:status_message_post", "POST", "status", op=("POST", "/status/{token}/messages"),
           objects=CASE_OBJECTS, ok=201),
+    Route("api:operator_get", "GET", "oplink", op=("GET", "/operator/{token}"), objects=("web",)),
+    Route("api:operator_action", "POST", "oplink", op=("POST", "/operator/{token}/actions/{action}"),
+          objects=("web",)),
+    *advisory_matrix.routes(Route),
 ]
 
 # allauth's own views (login, sign-up, password, e-mail, MFA). They hold no case data and are tested by allauth
@@ -561,12 +600,24 @@ def expect(route: Route, principal: Principal, obj: Any) -> Expect:
         return Expect("ok", route.ok)
     if kind == "received":
         return Expect("ok", 302, "no receipt in this session: back home")
+    if kind == "stats":  # public to everyone; a quarter or format that does not exist is a 404 for everyone
+        return Expect("deny", 404, "no such statistics", compare=False) if obj == "bad" else Expect("ok", 200)
+    if kind.startswith("advisory_"):
+        return advisory_matrix.expect(route, obj, known, Expect)
     if kind == "method_not_allowed":
         return Expect("method", 405)
     if kind == "status":
         if principal.auth == "link" and obj == "own":
             return Expect("ok", route.ok)
         return Expect("deny", 404, "status link not held")
+    if kind == "oplink":
+        if principal.auth == "oplink" and obj == "web":
+            return Expect("ok", route.ok)
+        return Expect("deny", 404, "operator link not held")
+    if kind == "website_staff":
+        if not known:
+            return Expect("deny", 302, "login", compare=False)
+        return Expect("ok", route.ok) if known in WEBSITE_HANDLERS else Expect("deny", 404, "not a handler")
     if kind in {"login_page", "token_create", "api_list"}:
         return Expect("ok", 200) if known else Expect("deny", 401 if route.api else 302,
                                                       "unauthenticated" if route.api else "login", compare=False)
@@ -648,10 +699,12 @@ FORM_POST = {
 def build_request(world: World, route: Route, principal: Principal, obj: Any,
                   *, missing: bool = False) -> Request:
     kind, name = route.kind, route.name
-    if name in {"console:case", "console:case_act", "console:case_message"}:
+    if name in {"console:case", "console:case_act", "console:case_message", "websites:case_act"}:
         case_id = world.missing_case_id if missing else str(world.cases[obj].id)
         data = {"action": "accept", "reason": "matrix"} if name == "console:case_act" else {"body": "matrix message",
                                                                                              "visibility": "internal"}
+        if name == "websites:case_act":
+            data = {"action": "discover_contacts"}
         return Request(route.method, reverse(name, kwargs={"case_id": case_id}),
                        data if route.method == "POST" else None, ids=(case_id,))
     if kind == "attachment":
@@ -672,6 +725,24 @@ def build_request(world: World, route: Route, principal: Principal, obj: Any,
                            else None, "application/json", ids=(token,))
         return Request(route.method, reverse(name, kwargs={"token": token}),
                        {"body": "matrix message"} if route.method == "POST" else None, ids=(token,))
+    if kind == "oplink":
+        token = world.missing_status_token if missing else (
+            world.operator_link if principal.auth == "oplink" else world.guessed_status_token)
+        if route.api:
+            url = f"{API}/operator/{token}" + ("/actions/message" if route.method == "POST" else "")
+            return Request(route.method, url, json.dumps({"body": "matrix message"}) if route.method == "POST"
+                           else None, "application/json", ids=(token,))
+        return Request(route.method, reverse(name, kwargs={"token": token}),
+                       {"action": "message", "body": "matrix message"} if route.method == "POST" else None,
+                       ids=(token,))
+    if kind == "website_staff":
+        if missing:
+            return Request("GET", reverse("console:case", kwargs={"case_id": world.missing_case_id}),
+                           ids=(world.missing_case_id,))
+        data = {"title": "matrix", "body": "b"} if route.method == "POST" else None
+        return Request(route.method, reverse(name), data)
+    if kind.startswith("advisory_"):
+        return advisory_matrix.request(world, route, obj, missing, Request)
     if kind == "token_revoke":
         owner = "bystander" if obj == "foreign_token" else (principal.user or "bystander")
         token_id = world.missing_token_id if missing else str(world.token_ids[owner])
@@ -696,6 +767,13 @@ def build_request(world: World, route: Route, principal: Principal, obj: Any,
         return Request("GET", f"{API}/cases")
     if kind == "form_post":
         return Request("POST", reverse(name), dict(FORM_POST[obj]))
+    if kind == "stats":
+        from earlywarn.stats.views import latest_completed_quarter
+
+        quarter = str(latest_completed_quarter())
+        if name == "stats:quarter":
+            return Request("GET", reverse(name, kwargs={"quarter": "2025Q5" if obj == "bad" else quarter}))
+        return Request("GET", reverse(name, kwargs={"quarter": quarter, "fmt": "xlsx" if obj == "bad" else obj}))
     if kind == "set_language":
         return Request("POST", reverse(name), {"language": "en", "next": "/"})
     if kind == "token_create":
@@ -745,6 +823,7 @@ def normalised(response: Any, body: bytes, ids: tuple[str, ...]) -> tuple[int, s
 def snapshot() -> dict[str, Any]:
     """What a refused request must not change."""
     from earlywarn.accounts.models import ApiToken
+    from earlywarn.advisories.models import AdvisoryEvent
     from earlywarn.cases.models import Attachment, Case, CaseEvent, CaseParticipant, Message
     from earlywarn.intake.models import Report
     from earlywarn.notify.models import OutboxMessage
@@ -758,13 +837,15 @@ def snapshot() -> dict[str, Any]:
         "attachments": Attachment.objects.count(),
         "participants": CaseParticipant.objects.filter(removed_at__isnull=True).count(),
         "tokens": sorted((str(t.id), t.revoked_at is None) for t in ApiToken.objects.all()),
+        "advisory_events": AdvisoryEvent.objects.count(),
     }
 
 
 MUTATING = frozenset({("POST", name) for name in (
     "intake:report_product", "intake:report_website", "intake:status", "accounts:tokens", "accounts:token_revoke",
     "console:case_act", "console:case_message", "api:report_create", "api:case_message_post", "api:case_action",
-    "api:status_message_post", "set_language")})
+    "api:status_message_post", "set_language", "websites:operator", "websites:case_act", "websites:alert_new",
+    "api:operator_action", "advisories:act")})
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -786,15 +867,20 @@ def effect_seen(route: Route, before: dict[str, Any], after: dict[str, Any]) -> 
     name = route.name
     if name in {"intake:report_product", "intake:report_website", "api:report_create"}:
         return after["reports"] == before["reports"] + 1
-    if name in {"intake:status", "console:case_message", "api:case_message_post", "api:status_message_post"}:
+    if name in {"intake:status", "console:case_message", "api:case_message_post", "api:status_message_post",
+                "websites:operator", "api:operator_action"}:
         return after["messages"] == before["messages"] + 1
     if name in {"console:case_act", "api:case_action"}:
         return after["events"] == before["events"] + 1 and after["cases"] != before["cases"]
+    if name == "advisories:act":  # approve: one audit event, nothing else
+        return after["advisory_events"] == before["advisory_events"] + 1
     if name == "accounts:tokens":
         return len(after["tokens"]) == len(before["tokens"]) + 1
     if name == "accounts:token_revoke":
         return sum(active for _id, active in after["tokens"]) == sum(active for _id, active in before["tokens"]) - 1
-    return after == before  # set_language changes nothing stored
+    # set_language stores nothing; in this world the website actions meet a case still awaiting judgment and
+    # an alert with no case chosen, so they are refused after the access check (tests/websites prove effects)
+    return after == before
 
 
 def leaks(world: World, principal: Principal, text: str) -> list[str]:

@@ -81,7 +81,11 @@ def test_no_marker_reaches_a_principal_not_entitled_to_it(w: World, principal: P
 def test_positive_controls_cover_each_kind_of_secret(w: World):
     """The scan is only as good as its markers: each kind is planted and visible to someone entitled."""
     kinds = {marker.kind for marker in w.markers}
-    assert kinds == {"case", "identity", "message", "attachment", "event", "status_token", "token_name", "raw_token"}
+    assert kinds == {"case", "identity", "message", "attachment", "event", "status_token", "token_name", "raw_token",
+                     "advisory_draft"}
+    draft = next(m for m in w.markers if m.kind == "advisory_draft")  # an unpublished advisory's title
+    preview = f"/console/advisories/{w.advisories['draft'].id}/preview/"
+    assert draft.text in w.client(PRINCIPALS["coordinator"]).get(preview).content.decode()
     handler = _must_see(w, PRINCIPALS["handler"])
     assert {m.kind for m in handler} == {"case", "identity", "message", "attachment", "event"}
     dev = _must_see(w, PRINCIPALS["dev"])

@@ -82,32 +82,29 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    import csv
-    import io
-    import json
-
-    from earlywarn.stats.quarterly import Quarter, quarterly_report, report_rows
+    from earlywarn.stats.quarter import reportable_quarter
+    from earlywarn.stats.quarterly import quarterly_report
+    from earlywarn.stats.render import render_as
 
     try:
-        quarter = Quarter.parse(args.quarter)
+        quarter = reportable_quarter(args.quarter)  # a future quarter has no statistics
     except ValueError as exc:
         print(f"earlywarn stats: {exc}", file=sys.stderr)
         return 2
-    report = quarterly_report(quarter, progress=lambda line: print(f"… {line}", file=sys.stderr, flush=True))
-    if args.format == "json":
-        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["table", "row", "value"])
-        writer.writerows(report_rows(report))
-        text = buffer.getvalue()
+
+    def progress(line: str) -> None:
+        print(f"… {line}", file=sys.stderr, flush=True)
+
+    report = quarterly_report(quarter, progress=progress)
+    body = render_as(report, args.format, args.language, progress=progress)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(args.output, "wb") as handle:
+            handle.write(body)
         print(f"earlywarn stats: wrote {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
     return 0
 
 
@@ -147,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats_sub = stats.add_subparsers(dest="report", required=True)
     quarterly = stats_sub.add_parser("quarterly", help="the quarterly report, as it stood at the quarter's end")
     quarterly.add_argument("quarter", help="e.g. 2025Q4")
-    quarterly.add_argument("--format", choices=["json", "csv"], default="json")
+    quarterly.add_argument("--format", choices=["json", "html", "pdf", "csv"], default="json")
+    quarterly.add_argument("--language", choices=["ja", "en"], default="ja",
+                           help="language of the html and pdf documents (default ja)")
     quarterly.add_argument("--output", help="write here instead of standard output")
     import_history = sub.add_parser("import-history", help="import historical reports from JSON Lines "
                                     "(docs/import-format.md); all or nothing")

@@ -40,10 +40,12 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "earlywarn.accounts",
+    "earlywarn.advisories",
     "earlywarn.cases",
     "earlywarn.intake",
     "earlywarn.notify",
     "earlywarn.web",
+    "earlywarn.websites",
 ]
 
 MIDDLEWARE = [
@@ -240,10 +242,40 @@ EARLYWARN = {
     # Published category of states whose bucket the source documents leave open (partnership.md §3.6).
     "CATEGORY_EOL_A": env_str("EARLYWARN_CATEGORY_EOL_A", "individual_handling"),
     "CATEGORY_KNOWN_VULNERABILITY": env_str("EARLYWARN_CATEGORY_KNOWN_VULNERABILITY", "individual_handling"),
+    # S18: the website operator types that count as small companies; the sources do not say (docs/statistics.md).
+    "SMALL_COMPANY_OPERATOR_TYPES": env_list("EARLYWARN_SMALL_COMPANY_OPERATOR_TYPES",
+                                             ["unlisted_company", "other_company"]),
     # Outbox delivery.
     "MAIL_MAX_ATTEMPTS": env_int("EARLYWARN_MAIL_MAX_ATTEMPTS", 12),
     "MAIL_RETRY_BASE_SECONDS": env_float("EARLYWARN_MAIL_RETRY_BASE_SECONDS", 30.0),
     "MAIL_RETRY_MAX_SECONDS": env_float("EARLYWARN_MAIL_RETRY_MAX_SECONDS", 3600.0),
     "TASK_LEASE_SECONDS": env_int("EARLYWARN_TASK_LEASE_SECONDS", 300),
     "STATUS_LINK_DAYS": env_int("EARLYWARN_STATUS_LINK_DAYS", 730),
+    # Advisories (docs/advisories.md): identifier prefixes (single domestic developer | multi-developer/overseas),
+    # the CSAF publisher, the CSAF document language and the OpenPGP key that signs published documents.
+    "ADVISORY_ID_PREFIXES": env_list("EARLYWARN_ADVISORY_ID_PREFIXES", ["EW#", "EWVU#"]),
+    "CSAF_PUBLISHER_NAME": env_str("EARLYWARN_CSAF_PUBLISHER_NAME", "earlywarn"),
+    "CSAF_PUBLISHER_CATEGORY": env_str("EARLYWARN_CSAF_PUBLISHER_CATEGORY", "coordinator"),
+    "CSAF_LANG": env_str("EARLYWARN_CSAF_LANG", "ja"),
+    "OPENPGP_HOME": env_str("EARLYWARN_OPENPGP_HOME", str(DATA_DIR / "openpgp")),
+    # Websites (docs/websites.md). The operator's private link lives this long from its issue.
+    "OPERATOR_LINK_DAYS": env_int("EARLYWARN_OPERATOR_LINK_DAYS", 365),
+    # The notification asks for an acknowledgement within this many days (§4.21: "promptly"; the number is ours).
+    "OPERATOR_ACK_DAYS": env_int("EARLYWARN_OPERATOR_ACK_DAYS", 14),
+    # Reminders, in days after the notification, while no fix has been reported.
+    "OPERATOR_REMINDER_DAYS": env_list("EARLYWARN_OPERATOR_REMINDER_DAYS", ["14", "30", "60", "90"]),
+    # Lower bounds of the elapsed-day groups of the prolonged-cases view (§4.5 gives none).
+    "PROLONGED_BUCKETS": env_list("EARLYWARN_PROLONGED_BUCKETS", ["90", "180", "365", "730", "1095"]),
+    # Where a small operator can get help (§4.12): "日本語名|English name|URL" entries separated by ";".
+    "OPERATOR_HELP": env_str("EARLYWARN_OPERATOR_HELP", "ITコーディネータ協会（お近くの IT コーディネータ）|"
+                             "ITC Association (find an IT coordinator near you)|https://www.itc.or.jp/;"
+                             "IPA「安全なウェブサイトの作り方」|IPA: How to Secure Your Web Site|"
+                             "https://www.ipa.go.jp/security/vuln/websecurity/about.html"),
+    # Put the technical details in the operator's mail body; off: they are behind the private link (0006).
+    "OPERATOR_MAIL_DETAILS": env_bool("EARLYWARN_OPERATOR_MAIL_DETAILS", default=False),
+    # security.txt discovery (SSRF guard, docs/decisions/0006).
+    "SECURITY_TXT_ALLOW_HTTP": env_bool("EARLYWARN_SECURITY_TXT_ALLOW_HTTP", default=DEBUG),
+    "SECURITY_TXT_ALLOW_PRIVATE": env_bool("EARLYWARN_SECURITY_TXT_ALLOW_PRIVATE", default=False),
+    "SECURITY_TXT_DEADLINE_SECONDS": env_float("EARLYWARN_SECURITY_TXT_DEADLINE_SECONDS", 8.0),
+    "SECURITY_TXT_MAX_BYTES": env_int("EARLYWARN_SECURITY_TXT_MAX_BYTES", 32 * 1024),
 }

@@ -8,9 +8,12 @@ from earlywarn.config.api import api
 urlpatterns = [
     path("", include("earlywarn.web.urls")),
     path("", include("earlywarn.intake.urls")),
+    path("", include("earlywarn.advisories.urls")),
     path("console/", include("earlywarn.cases.urls")),
+    path("", include("earlywarn.websites.urls")),
     path("accounts/", include("earlywarn.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("stats/", include("earlywarn.stats.urls")),
     path("api/v1/", api.urls),
 ]
