@@ -82,3 +82,16 @@ def test_create_staff_bad_input() -> None:
     with pytest.raises(CommandError, match="needs a coordinating"):
         call_command("create_staff", "--email", "c@example.test", "--role", "coordinator",
                      "--organisation", "受付 CI", stdout=StringIO())
+
+
+def test_demo_publishes_one_advisory_and_keeps_the_draft_private(client) -> None:
+    from earlywarn.advisories.models import Advisory
+
+    call_command("load_demo", stdout=StringIO())
+    published = Advisory.objects.filter(revisions__isnull=False).distinct()
+    drafts = Advisory.objects.filter(revisions__isnull=True)
+    assert published.count() == 1 and drafts.count() == 1
+    listing = client.get("/advisories/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert published.get().tracking_id in listing
+    assert drafts.get().tracking_id not in listing
+    assert client.get(f"/advisories/{drafts.get().slug}/").status_code == 404

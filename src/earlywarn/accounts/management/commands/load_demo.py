@@ -9,6 +9,7 @@ from django.db import transaction
 
 from earlywarn.accounts.management.commands._staff import ensure_membership, ensure_totp, ensure_user
 from earlywarn.accounts.models import Organisation, OrganisationKind, Role
+from earlywarn.advisories.demo import demo_advisories_load
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge
 from earlywarn.intake.services import report_submit
@@ -132,4 +133,7 @@ class Command(BaseCommand):
                                       reason_code="out_of_scope")
                 self.stdout.write(f"report: {receipt.report.tracking_id} {spec['kind']} [{case.state}] "
                                   f"{spec['submission']['title']}")
+            for advisory in demo_advisories_load(author=users["coordinator@demo.earlywarn.test"],
+                                                 approver=users["admin@demo.earlywarn.test"]):
+                self.stdout.write(f"advisory: {advisory.tracking_id} {advisory.title_en}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Accounts and passwords: docs/demo.md"))
