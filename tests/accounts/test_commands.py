@@ -90,7 +90,8 @@ def test_demo_publishes_one_advisory_and_keeps_the_draft_private(client) -> None
     call_command("load_demo", stdout=StringIO())
     published = Advisory.objects.filter(revisions__isnull=False).distinct()
     drafts = Advisory.objects.filter(revisions__isnull=True)
-    assert published.count() == 1 and drafts.count() == 1
+    assert published.count() == 1
+    assert drafts.count() == 1
     listing = client.get("/advisories/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert published.get().tracking_id in listing
     assert drafts.get().tracking_id not in listing

@@ -451,7 +451,7 @@ class _Writer:
         table = self.ops.quote_name(model._meta.db_table)
         columns = ", ".join(self.ops.quote_name(f.column or f.attname) for f in fields)
         # Names come from the model's metadata, quoted by the backend; values are bound parameters.
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608  # nosec B608
         with connection.cursor() as cursor:
             cursor.executemany(sql, [tuple(row[name] for name in names) for row in rows])
 
