@@ -19,6 +19,7 @@ from earlywarn.cases.flows import PRODUCT_CATEGORIES, WEBSITE_CATEGORIES
 from earlywarn.config.cli import main
 from earlywarn.stats.charts import (
     FONT_NAME,
+    ChartSpec,
     chart_figure,
     figure_texts,
     font_codepoints,
@@ -332,3 +333,16 @@ def test_not_recorded_comes_last_and_is_never_called_the_most_frequent():
         "脅威別では「データの改ざん、消去」が最も多く、不受理を除く13,171件のうち4,171件（31.7%）です。"]
     assert [row[0] for row in threat.tables[0].rows] == ["データの改ざん、消去", "不明"]
     assert sections["3.5"].sentences[0] == "これらの届出には、この分類が記録されていません。"
+
+
+@pytest.mark.parametrize("kind", ["series", "columns"])
+def test_count_axes_of_an_empty_report_tick_whole_numbers_only(kind):
+    """A platform with no reports yet drew 0, 0, 0, 1, 1 on its count axes (0.2 steps shown as integers)."""
+    data: dict[str, Any] = (
+        {"quarters": ["2026\n2Q", "2026\n3Q"], "totals": [0, 0], "rates": [0.0, 0.0],
+         "total_label": "累計届出件数", "rate_label": "1就業日あたりの届出件数"}
+        if kind == "series" else {"labels": ["0–45", "46–100"], "values": [0, 0], "value_label": "件数"})
+    fig = chart_figure(ChartSpec(key=kind, kind=kind, caption="図", data=data))
+    ticks = [text.get_text() for text in fig.axes[0].get_yticklabels()]
+    assert ticks
+    assert len(ticks) == len(set(ticks)), ticks

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure, FigureBase
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
+from matplotlib.ticker import MaxNLocator
 
 FONT_NAME = "IPAexGothic"
 FONT_PATH = matplotlib_fontja.get_font_ttf_path()
@@ -174,6 +175,7 @@ def _draw_series(fig: FigureBase, box: Box, data: dict[str, Any]) -> None:
     positions = list(range(len(quarters)))
     bars = ax.bar(positions, totals, color=PALETTE[0], width=0.62, label=data["total_label"])
     ax.set_xticks(positions, quarters, fontsize=LABEL_PT - 0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2-steps drawn as 0, 0, 1, 1
     ax.yaxis.set_major_formatter(lambda v, _pos: fmt_count(v))
     low, high = min(totals, default=0), max(totals, default=1)
     if high > 0 and low > high * 0.6:  # cumulative totals move little: show the movement, like the report
@@ -273,6 +275,7 @@ def _draw_columns(fig: FigureBase, box: Box, data: dict[str, Any]) -> None:
     ax.bar(positions, values, color=colours, width=0.66)
     ax.set_xticks(positions, labels, fontsize=LABEL_PT - 0.5, rotation=35 if rotate else 0,
                   ha="right" if rotate else "center", rotation_mode="anchor")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2-steps drawn as 0, 0, 1, 1
     ax.yaxis.set_major_formatter(lambda v, _pos: fmt_count(v))
     ax.set_ylabel(data.get("value_label", ""), fontsize=LABEL_PT - 0.5, color=MUTED)
     top = max(values, default=0)
