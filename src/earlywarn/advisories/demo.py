@@ -28,12 +28,12 @@ PUBLISHED_TEXTS: dict[str, Any] = {
     "references": [{"url": "https://developer.demo.earlywarn.test/security/2026-01",
                     "summary": "Developer advisory"}],
 }
-PUBLISHED_VULNERABILITIES = [
+PUBLISHED_VULNERABILITIES: list[dict[str, Any]] = [
     {"cve": "CVE-2026-40001", "cwe": "CWE-287", "title_ja": "不適切な認証", "title_en": "Improper authentication",
      "cvss_v3": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N",
      "cvss_v4": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N"},
 ]
-PUBLISHED_PRODUCTS = [
+PUBLISHED_PRODUCTS: list[dict[str, Any]] = [
     {"developer_name_ja": "デモ開発株式会社", "developer_name_en": "Demo Developer Inc.",
      "product_name_ja": "DemoBoard", "product_name_en": "DemoBoard", "versions": "3.0",
      "cpe": "cpe:2.3:a:demo:demoboard:3.0:*:*:*:*:*:*:*", "status": "affected",
