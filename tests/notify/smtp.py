@@ -24,7 +24,8 @@ class Received:
     message_id: str
     to: list[str]
     subject: str
-    body: str
+    body: str  # the text/plain part ("" for an encrypted RFC 3156 message)
+    raw: bytes = b""  # the message as received
 
 
 @dataclass
@@ -38,11 +39,12 @@ class SmtpSink:
     _controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.original_content or envelope.content, policy=email_policy.default)
+        raw = envelope.original_content or envelope.content
+        parsed = message_from_bytes(raw, policy=email_policy.default)
         part = parsed.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
         body = part.get_content() if part is not None else ""
         self.received.append(Received(message_id=str(parsed["Message-ID"]), to=list(envelope.rcpt_tos),
-                                      subject=str(parsed["Subject"]), body=body))
+                                      subject=str(parsed["Subject"]), body=body, raw=bytes(raw)))
         self.data_seen.set()
         if self.mode == "4xx":
             return "451 4.3.0 Try again later"

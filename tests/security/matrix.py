@@ -237,6 +237,7 @@ class World:
     cases: dict[str, Any] = field(default_factory=dict)
     status_tokens: dict[str, str] = field(default_factory=dict)
     operator_link: str = ""  # the secret of the ``web`` case's operator link
+    alert_id: str = ""  # a published alert (public)
     advisories: dict[str, Any] = field(default_factory=dict)  # advisory_matrix.build
     attachments: dict[tuple[str, str], Any] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
@@ -375,6 +376,9 @@ def build_world() -> World:
     contact = WebsiteContact.objects.create(case=world.cases["web"], organisation=world.orgs["operator_org"],
                                             role="operator", email="webmaster@matrix.example.test", source="handler")
     world.operator_link = world.mark(Marker(link_token(link_issue(contact).id), "status_token", "web", ("operator",)))
+    from earlywarn.websites.models import Alert
+
+    world.alert_id = str(Alert.objects.create(title="Matrix alert", body="Please update your CMS.").id)
 
     world.advisories = advisory_matrix.build(world, world.mark, Marker)
     admin = Actor.for_user(world.users["admin"])
@@ -457,6 +461,9 @@ ROUTES: list[Route] = [
     Route("stats:index", "GET", "public"),
     Route("stats:quarter", "GET", "stats", objects=("latest", "bad")),
     Route("stats:download", "GET", "stats", objects=("pdf", "html", "csv", "json", "bad")),
+    # the public alerts (注意喚起): published alerts only ("bad" = an alert that does not exist)
+    Route("websites:alerts", "GET", "public"),
+    Route("websites:alert", "GET", "alert", objects=("published", "bad")),
     # the finder's private status page
     Route("intake:status", "GET", "status", objects=CASE_OBJECTS),
     Route("intake:status", "POST", "status", objects=CASE_OBJECTS, ok=302),
@@ -502,6 +509,7 @@ ROUTES: list[Route] = [
     Route("api:status_get", "GET", "status", op=("GET", "/status/{token}"), objects=CASE_OBJECTS),
     Route("api:status_message_post", "POST", "status", op=("POST", "/status/{token}/messages"),
           objects=CASE_OBJECTS, ok=201),
+    Route("api:prolonged_get", "GET", "website_staff_api", op=("GET", "/websites/prolonged")),
     Route("api:operator_get", "GET", "oplink", op=("GET", "/operator/{token}"), objects=("web",)),
     Route("api:operator_action", "POST", "oplink", op=("POST", "/operator/{token}/actions/{action}"),
           objects=("web",)),
@@ -600,6 +608,8 @@ def expect(route: Route, principal: Principal, obj: Any) -> Expect:
         return Expect("ok", route.ok)
     if kind == "received":
         return Expect("ok", 302, "no receipt in this session: back home")
+    if kind == "alert":  # public to everyone; an alert that does not exist is a 404 for everyone
+        return Expect("deny", 404, "no such alert", compare=False) if obj == "bad" else Expect("ok", 200)
     if kind == "stats":  # public to everyone; a quarter or format that does not exist is a 404 for everyone
         return Expect("deny", 404, "no such statistics", compare=False) if obj == "bad" else Expect("ok", 200)
     if kind.startswith("advisory_"):
@@ -618,6 +628,11 @@ def expect(route: Route, principal: Principal, obj: Any) -> Expect:
         if not known:
             return Expect("deny", 302, "login", compare=False)
         return Expect("ok", route.ok) if known in WEBSITE_HANDLERS else Expect("deny", 404, "not a handler")
+    if kind == "website_staff_api":  # the prolonged figures: handlers only, others see nothing there
+        if not known:
+            return _login_or_401(route)
+        return Expect("ok", 200) if known in WEBSITE_HANDLERS else Expect("deny", 404, "not a handler",
+                                                                          compare=False)
     if kind in {"login_page", "token_create", "api_list"}:
         return Expect("ok", 200) if known else Expect("deny", 401 if route.api else 302,
                                                       "unauthenticated" if route.api else "login", compare=False)
@@ -765,8 +780,13 @@ def build_request(world: World, route: Route, principal: Principal, obj: Any,
         return Request("POST", f"{API}/reports", json.dumps(body), "application/json")
     if kind == "api_list":
         return Request("GET", f"{API}/cases")
+    if kind == "website_staff_api":
+        return Request("GET", f"{API}/websites/prolonged")
     if kind == "form_post":
         return Request("POST", reverse(name), dict(FORM_POST[obj]))
+    if kind == "alert":
+        alert_id = str(uuid.UUID(int=7)) if obj == "bad" else world.alert_id
+        return Request("GET", reverse(name, kwargs={"alert_id": alert_id}), ids=(alert_id,))
     if kind == "stats":
         from earlywarn.stats.views import latest_completed_quarter
 

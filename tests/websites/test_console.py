@@ -34,3 +34,28 @@ def test_console_records_notifies_messages_and_closes(client, handler):
     assert 'id="do-close_unable_operator_declined"' in page
     client.post(url, {"action": "close_unable_operator_declined", "reason": "対応しないとの回答"})
     assert Case.objects.get(pk=case.pk).state == "unable_operator_declined"
+
+
+def test_console_pastes_inspects_and_pins_a_key(client, handler):
+    from tests.notify.pgpkeys import make_key
+
+    Authenticator.objects.create(user=handler, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    case = case_judge(actor=Actor.for_user(handler), case=submit("website").case, accept=True)
+    client.force_login(handler)
+    url = f"/console/cases/{case.id}/website/"
+    client.post(url, {"action": "record_contact", "email": "ops@example.test", "operator_type": "individual"})
+    contact = case.website_contacts.get()
+    key = make_key("ops@example.test")
+    client.post(url, {"action": "inspect_key", "contact": str(contact.id), "key": "not a key"})
+    page = client.get(f"/console/cases/{case.id}/").content.decode()
+    assert "OpenPGP 公開鍵が含まれていません" in page  # a translated error, nothing recorded
+    client.post(url, {"action": "inspect_key", "contact": str(contact.id), "key": key.public})
+    page = client.get(f"/console/cases/{case.id}/").content.decode()
+    assert key.fingerprint in page
+    assert "ops@example.test" in page
+    assert 'name="fingerprint"' in page
+    client.post(url, {"action": "pin_key", "contact": str(contact.id), "fingerprint": key.fingerprint})
+    contact.refresh_from_db()
+    assert contact.pgp_fingerprint == key.fingerprint
+    page = client.get(f"/console/cases/{case.id}/").content.decode()
+    assert 'class="mono pinned-fingerprint"' in page

@@ -13,6 +13,8 @@ import logging
 import random
 import smtplib
 from datetime import datetime, timedelta
+from email.message import Message
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -20,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from earlywarn.config.knobs import knob_float, knob_int
+from earlywarn.notify import pgp
 from earlywarn.notify.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("earlywarn.notify")
@@ -63,17 +66,74 @@ def outbox_deliver(message_pk: str) -> str:
     message = _lease(message_pk, now)
     if message is None:
         return "skipped"
-    email = EmailMessage(subject=message.subject, body=message.body_text, to=[message.to],
-                         headers={"Message-ID": message.message_id})
+    email, unusable = _email(message)
     try:
         email.send()
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(message, exc)
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, leased_until=None,
-        last_error="",
-    )
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, leased_until=None,
+            last_error="", secure_body="", encrypted=not unusable and bool(message.pgp_fingerprint),
+        )
+        if unusable and message.case_id is not None:
+            from earlywarn.cases.models import CaseEvent
+
+            CaseEvent.objects.create(case_id=message.case_id, tag="case:mail:key_unusable", actor_label="system",
+                                     data={"outbox": str(message.pk), "template": message.template,
+                                           "to": message.to, "fingerprint": message.pgp_fingerprint,
+                                           "reason": unusable})
     return "sent"
+
+
+class _EncryptedEmail(EmailMessage):
+    """An EmailMessage whose entity is an RFC 3156 multipart/encrypted (headers as Django sets them)."""
+
+    def __init__(self, *, entity: Message, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._entity = entity
+
+    def message(self, **kwargs: Any) -> Any:
+        plain = super().message(**kwargs)
+        for name, value in plain.items():
+            if name.lower() not in {"content-type", "content-transfer-encoding", "mime-version"}:
+                Message.__setitem__(self._entity, name, value)  # already checked and encoded by Django
+        return self._entity
+
+
+def _current_key(message: OutboxMessage) -> str:
+    """The key as pinned now: a website contact's key may have been refreshed (a revocation learnt) or unpinned
+    since the message was written; an unpinned fingerprint is a missing key. Other mail uses its own copy."""
+    if message.case_id is None:
+        return message.pgp_key
+    from django.apps import apps
+
+    contacts = apps.get_model("websites", "WebsiteContact").objects.filter(case_id=message.case_id, email=message.to)
+    if not contacts.exists():
+        return message.pgp_key
+    pinned = contacts.filter(pgp_fingerprint=message.pgp_fingerprint).exclude(pgp_key="").first()
+    return str(pinned.pgp_key) if pinned is not None else ""
+
+
+def _email(message: OutboxMessage) -> tuple[EmailMessage, str]:
+    """The mail to send, and why the pinned key could not be used ("" when it was, or there is none).
+
+    A message for a pinned key is encrypted now, with the key as pinned; when the key is unusable the plain body,
+    which never carries details, goes instead and the case records why (decision 0006).
+    """
+    headers = {"Message-ID": message.message_id}
+    if message.pgp_fingerprint and message.secure_body:
+        try:
+            entity = pgp.pgp_mime(message.secure_body, _current_key(message), message.pgp_fingerprint)
+        except pgp.KeyUnusable as exc:
+            logger.warning("mail %s: pinned key %s unusable (%s); sending the plain notice", message.pk,
+                           message.pgp_fingerprint, exc.reason)
+            reason = exc.reason
+        else:
+            return _EncryptedEmail(entity=entity, subject=message.subject, body="", to=[message.to],
+                                   headers=headers), ""
+        return EmailMessage(subject=message.subject, body=message.body_text, to=[message.to], headers=headers), reason
+    return EmailMessage(subject=message.subject, body=message.body_text, to=[message.to], headers=headers), ""
 
 
 def _failed(message: OutboxMessage, exc: BaseException) -> str:
@@ -83,7 +143,7 @@ def _failed(message: OutboxMessage, exc: BaseException) -> str:
     with transaction.atomic():
         if dead:
             OutboxMessage.objects.filter(pk=message.pk).update(
-                status=OutboxStatus.DEAD, attempts=attempts, last_error=error, leased_until=None)
+                status=OutboxStatus.DEAD, attempts=attempts, last_error=error, leased_until=None, secure_body="")
             _alert_dead(message, error)
             return "dead"
         due = timezone.now() + retry_delay(attempts)

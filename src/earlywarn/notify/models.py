@@ -22,6 +22,12 @@ class OutboxMessage(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
+    # Encrypted mail (RFC 3156) to a pinned key: ``secure_body`` is sent encrypted to ``pgp_fingerprint``; when
+    # the key is unusable at delivery ``body_text`` (never any details) goes instead. Emptied once handled.
+    pgp_fingerprint = models.CharField(max_length=64, blank=True)
+    pgp_key = models.TextField(blank=True)
+    secure_body = models.TextField(blank=True)
+    encrypted = models.BooleanField(default=False)  # what was actually sent
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)

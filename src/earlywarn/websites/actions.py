@@ -14,7 +14,7 @@ from earlywarn.cases.errors import ValidationFailed
 from earlywarn.cases.flows import WEBSITE
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor, can
-from earlywarn.websites import closures, contacts, notification, responses
+from earlywarn.websites import closures, contacts, keys, notification, responses
 
 OPEN = frozenset({"content_check", "operator_notified"})
 NOTIFIED = frozenset({"operator_notified"})
@@ -51,6 +51,17 @@ _TABLE = [
                           "source", "encryption"),
                   lambda a, c, d: contacts.contact_record(actor=a, case=c, data=d),
                   gettext_lazy("Record the operator's contact")),
+    WebsiteAction("inspect_key", Action.CASE_HANDLE_WEBSITE, OPEN, _fields("contact", "key"),
+                  lambda a, c, d: keys.key_inspect(actor=a, case=c, contact_id=d.get("contact", ""),
+                                                   key=d.get("key", "")),
+                  gettext_lazy("Look at the contact's OpenPGP key")),
+    WebsiteAction("pin_key", Action.CASE_HANDLE_WEBSITE, OPEN, _fields("contact", "fingerprint", "key"),
+                  lambda a, c, d: keys.key_pin(actor=a, case=c, contact_id=d.get("contact", ""),
+                                               fingerprint=d.get("fingerprint", ""), key=d.get("key", "")),
+                  gettext_lazy("Pin this key")),
+    WebsiteAction("unpin_key", Action.CASE_HANDLE_WEBSITE, OPEN, _fields("contact"),
+                  lambda a, c, d: keys.key_unpin(actor=a, case=c, contact_id=d.get("contact", "")),
+                  gettext_lazy("Unpin the key")),
     WebsiteAction("notify_operator", Action.CASE_HANDLE_WEBSITE, frozenset({"content_check"}), _fields("reason"),
                   lambda a, c, d: notification.operator_notify(actor=a, case=c, reason=d.get("reason", "")),
                   gettext_lazy("Notify the operator")),

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from earlywarn.accounts.auth import Anonymous
+from earlywarn.accounts.auth import Anonymous, token_or_session
 from earlywarn.cases.api import action_body
-from earlywarn.cases.policy import Actor, CaseNotFound, messages_visible_to, submission_visible_to
+from earlywarn.cases.categories import WEBSITE_VULNERABILITY_TYPES
+from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.policy import (
+    Action,
+    Actor,
+    CaseNotFound,
+    actor_for_request,
+    messages_visible_to,
+    submission_visible_to,
+)
 from earlywarn.cases.services import message_post
 from earlywarn.websites.actions import action_perform, website_actions_for
 from earlywarn.websites.contacts import site_host
 from earlywarn.websites.links import link_resolve
 from earlywarn.websites.models import ParticipantLink
+from earlywarn.websites.selectors import prolonged_table
 
 router = Router(tags=["operator link"])
 LINK_ACTIONS = frozenset({"acknowledge", "add_builder", "report_fix", "message"})
@@ -86,3 +97,53 @@ def operator_action(request: HttpRequest, token: str, action: str) -> Any:
     else:
         action_perform(actor=actor, case=case, name="", data={})  # the same "not an action" error
     return _out(actor, link)
+
+
+class ProlongedRowOut(Schema):
+    vulnerability_type: str
+    label_ja: str
+    label_en: str
+    counts: list[int]  # by elapsed-days bucket (``bounds``)
+    counts_year_before: list[int]
+
+
+class ProlongedCaseOut(Schema):
+    id: str
+    tracking_id: str
+    vulnerability_type: str
+    elapsed_days: int
+
+
+class ProlongedOut(Schema):
+    day: date
+    year_before: date
+    bounds: list[int]  # lower bounds of the elapsed-days buckets
+    rows: list[ProlongedRowOut]
+    total: int
+    total_year_before: int
+    cases: list[ProlongedCaseOut]
+
+
+@router.get("/websites/prolonged", response=ProlongedOut, auth=token_or_session, tags=["websites"],
+            summary="Prolonged website cases (§4.5): the console's figures, read-only")
+def prolonged_get(request: HttpRequest, day: str | None = None) -> Any:
+    """The figures of ``/console/websites/prolonged/`` as of ``day`` (YYYY-MM-DD, default today), for handlers."""
+    actor = actor_for_request(request)
+    if not actor.staff_may(Action.CASE_HANDLE_WEBSITE):
+        raise CaseNotFound
+    as_of = None
+    if day:
+        try:
+            as_of = date.fromisoformat(day)
+        except ValueError as exc:
+            raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), field="day") from exc
+    table = prolonged_table(actor, as_of)
+    return {
+        "day": table.day, "year_before": table.year_before, "bounds": table.bounds,
+        "rows": [{"vulnerability_type": kind, "label_ja": WEBSITE_VULNERABILITY_TYPES.get(kind, (kind, kind))[0],
+                  "label_en": WEBSITE_VULNERABILITY_TYPES.get(kind, (kind, kind))[1], "counts": now,
+                  "counts_year_before": before} for kind, now, before in table.rows],
+        "total": table.total, "total_year_before": table.total_year_before,
+        "cases": [{"id": str(case.id), "tracking_id": case.tracking_id, "vulnerability_type": case.vulnerability_type,
+                   "elapsed_days": elapsed} for case, elapsed in table.cases],
+    }

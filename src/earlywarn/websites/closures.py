@@ -15,7 +15,7 @@ from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 from earlywarn.cases.services import case_transition, cases_transition_bulk, event_record
 from earlywarn.websites.contacts import require_website
-from earlywarn.websites.models import Alert, FixKind, FixReport
+from earlywarn.websites.models import Alert, ContactRole, FixKind, FixReport
 
 FIX_ACTIONS = {FixKind.FIXED: "close_fixed", FixKind.PAGE_DELETED: "close_page_deleted",
                FixKind.WORKAROUND: "close_workaround"}
@@ -33,6 +33,35 @@ def _fix_moment(report: FixReport | None) -> datetime:
     return timezone.make_aware(datetime.combine(report.fixed_on, time(0, 0)))
 
 
+def closure_mail(case: Case, alert: Alert | None = None) -> int:
+    """A polite word to every contact that was written to: the case is closed, and how (no details, §4.12)."""
+    from earlywarn.websites.notification import active_contacts, contact_mail
+
+    sent = 0
+    fixed = case.state in {"fixed", "fixed_page_deleted", "fixed_workaround"}
+    for contact in active_contacts(case):
+        if contact.notified_at is None and contact.role == ContactRole.OPERATOR:
+            continue  # never notified: a closure is not the first thing it should hear from us
+        category, sub = case.published_category, case.sub_status
+        outcomes = {language: " — ".join(getattr(c, language) for c in (category, sub) if c is not None)
+                    for language in ("ja", "en")}
+        contact_mail(case, contact, "operator_closed", outcome=outcomes.get(contact.language, outcomes["ja"]),
+                     fixed=fixed, alert_url=alert_public_url(alert) if alert else "")
+        sent += 1
+    return sent
+
+
+def _closed(case: Case) -> None:
+    closure_mail(case)
+
+
+def alert_public_url(alert: Alert) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return alert.url or f"{settings.BASE_URL}{reverse('websites:alert', kwargs={'alert_id': alert.id})}"
+
+
 def fix_close(*, actor: Actor, case: Case, action: str, reason: str = "", verified: bool = False) -> Case:
     """修正完了 (or its sub-kinds): closed_at is the fix date the operator reported."""
     require_website(actor, case, Action.CASE_HANDLE_WEBSITE, frozenset({"operator_notified"}))
@@ -42,7 +71,7 @@ def fix_close(*, actor: Actor, case: Case, action: str, reason: str = "", verifi
         reason = report.description
     closed_at = _fix_moment(report)
     return case_transition(actor=actor, case=case, action=action, reason=reason, fields={"closed_at": closed_at},
-                           data={"fix_kind": str(kind), "verified": verified,
+                           effects=_closed, data={"fix_kind": str(kind), "verified": verified,
                                  "fixed_on": timezone.localdate(closed_at).isoformat(),
                                  "fix_report": report.pk if report else None})
 
@@ -74,7 +103,7 @@ def website_close(*, actor: Actor, case: Case, action: str, reason: str = "") ->
         return fix_close(actor=actor, case=case, action=action, reason=reason)
     if action not in CLOSE_ACTIONS:
         raise ValidationFailed(_("“%(action)s” is not an action available here.") % {"action": action})
-    return case_transition(actor=actor, case=case, action=action, reason=reason)
+    return case_transition(actor=actor, case=case, action=action, reason=reason, effects=_closed)
 
 
 def alert_publish(*, actor: Actor, title: str, body: str, url: str = "", case_ids: list[Any]) -> Alert:
@@ -98,4 +127,7 @@ def alert_publish(*, actor: Actor, title: str, body: str, url: str = "", case_id
                                      cases_closed=len(ids))
         cases_transition_bulk(actor=actor, case_ids=ids, action="close_alert", flow="website",
                               reason=title[:300], data={"alert": str(alert.id)})
+        notified = Case.objects.filter(pk__in=ids, website_contacts__notified_at__isnull=False).distinct()
+        for case in notified.select_related("report"):
+            closure_mail(case, alert)
     return alert

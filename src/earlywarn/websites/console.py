@@ -44,7 +44,9 @@ def panel_context(actor: Actor, case: Case) -> dict[str, Any]:
     language = _language()
     discovery = case.events.filter(tag="case:contact:discovered").order_by("-created_at", "-id").first()
     names = website_actions_for(actor, case)
+    inspected = case.events.filter(tag="case:contact:key_inspected").order_by("-created_at", "-id").first()
     return {
+        "key_inspection": inspected.data if inspected else None,
         "website_actions": names, "website_labels": {n: action_label(n, language) for n in names},
         "contacts": case.website_contacts.select_related("organisation"), "discovery": discovery.data if discovery
         else None, "fix_reports": case.fix_reports.all(), "known_operators": known_operators(case),

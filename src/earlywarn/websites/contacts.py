@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
@@ -100,7 +101,8 @@ def contact_record(*, actor: Actor, case: Case, data: dict[str, str]) -> Website
     source = _choice(data.get("source", ""), {ContactSource.SECURITY_TXT, ContactSource.HANDLER}, "source",
                      ContactSource.HANDLER)
     encryption = (data.get("encryption") or "").strip()[:500]
-    if encryption and not encryption.lower().startswith("https://"):
+    schemes = ("https://", "http://") if settings.EARLYWARN["SECURITY_TXT_ALLOW_HTTP"] else ("https://",)
+    if encryption and not encryption.lower().startswith(schemes):
         encryption = ""
     with transaction.atomic():
         operator = _operator_for(case, data)

@@ -27,6 +27,8 @@ from earlywarn.config.knobs import knob_float, knob_int
 from earlywarn.websites.securitytxt import SecurityTxt, parse
 
 MAX_REDIRECTS = 3
+TEXT_PLAIN = frozenset({"text/plain"})
+KEY_MAX_BYTES = 256 * 1024
 WELL_KNOWN = "/.well-known/security.txt"
 
 
@@ -104,8 +106,7 @@ def well_known_url(site_url: str) -> str:
     return f"{scheme}://{parts.hostname.lower()}{port}{WELL_KNOWN}"
 
 
-def _read(response: httpx.Response, deadline: float) -> bytes:
-    cap = knob_int("SECURITY_TXT_MAX_BYTES")
+def _read(response: httpx.Response, deadline: float, cap: int) -> bytes:
     body = bytearray()
     for chunk in response.iter_raw():  # whatever arrives: the deadline is checked per read
         body.extend(chunk)
@@ -116,25 +117,57 @@ def _read(response: httpx.Response, deadline: float) -> bytes:
     return bytes(body)
 
 
-def _get(client: httpx.Client, url: str, deadline: float) -> tuple[str, bytes]:
+def _get(client: httpx.Client, url: str, deadline: float, *, media_types: frozenset[str] | None = TEXT_PLAIN,
+         cap: int | None = None) -> tuple[str, bytes]:
     host = urlsplit(url).hostname
     for _hop in range(MAX_REDIRECTS + 1):
         target = _check_url(url, host)
-        with client.stream("GET", target, headers={"Accept": "text/plain", "Accept-Encoding": "identity"}) as resp:
+        accept = "text/plain" if media_types == TEXT_PLAIN else "application/pgp-keys, text/plain;q=0.5, */*;q=0.1"
+        with client.stream("GET", target, headers={"Accept": accept, "Accept-Encoding": "identity"}) as resp:
             if resp.is_redirect:
                 location = resp.headers.get("location", "")
                 if not location:
                     raise Refused(_("The site answered with a redirect without a target."))
                 url = urljoin(url, location)
                 continue
-            if resp.status_code != 200:
+            if resp.status_code != 200 and media_types == TEXT_PLAIN:
                 raise Refused(_("The site answered %(status)s: there is no security.txt.")
                               % {"status": resp.status_code})
+            if resp.status_code != 200:
+                raise Refused(_("The site answered %(status)s.") % {"status": resp.status_code})
             media = resp.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if media != "text/plain":
+            if media_types is not None and media not in media_types:
                 raise Refused(_("The file is not served as text/plain (%(type)s).") % {"type": media[:60] or "—"})
-            return url, _read(resp, deadline)
+            return url, _read(resp, deadline, cap or knob_int("SECURITY_TXT_MAX_BYTES"))
     raise Refused(_("Too many redirects."))
+
+
+def _client(seconds: float) -> httpx.Client:
+    timeout = httpx.Timeout(connect=min(3.0, seconds), read=min(3.0, seconds), write=3.0, pool=1.0)
+    return httpx.Client(transport=_GuardedTransport(), timeout=timeout, follow_redirects=False, trust_env=False,
+                        headers={"User-Agent": "earlywarn security.txt discovery"})
+
+
+def fetch_key(url: str) -> bytes:
+    """Fetch an OpenPGP key from ``url`` (security.txt's Encryption) with the same guard, deadline and caps.
+
+    Redirects stay on the key's host. Any content type is accepted (servers use application/pgp-keys,
+    text/plain or octet-stream): gpg decides whether it is a key. Raises ``Refused`` with a translated reason.
+    """
+    if not url.strip():
+        raise Refused(_("The contact has no key address; paste the key instead."))
+    seconds = knob_float("SECURITY_TXT_DEADLINE_SECONDS")
+    try:
+        _check_url(url.strip())
+        with _client(seconds) as client:
+            _url, raw = _get(client, url.strip(), time.monotonic() + seconds, media_types=None, cap=KEY_MAX_BYTES)
+    except httpx.TimeoutException as exc:
+        raise Refused(_("The site answered too slowly.")) from exc
+    except (httpx.HTTPError, httpcore.ProtocolError, ValueError) as exc:
+        if isinstance(exc.__cause__, _AddressRefused):
+            raise Refused(_("The site's address is private or local; it is not fetched.")) from exc
+        raise Refused(_("The file could not be fetched (%(error)s).") % {"error": type(exc).__name__}) from exc
+    return raw
 
 
 def discover(site_url: str) -> Discovery:
@@ -142,11 +175,9 @@ def discover(site_url: str) -> Discovery:
     result = Discovery(url=site_url)
     seconds = knob_float("SECURITY_TXT_DEADLINE_SECONDS")
     deadline = time.monotonic() + seconds
-    timeout = httpx.Timeout(connect=min(3.0, seconds), read=min(3.0, seconds), write=3.0, pool=1.0)
     try:
         url = well_known_url(site_url)
-        with httpx.Client(transport=_GuardedTransport(), timeout=timeout, follow_redirects=False,
-                          trust_env=False, headers={"User-Agent": "earlywarn security.txt discovery"}) as client:
+        with _client(seconds) as client:
             result.fetched_from, raw = _get(client, url, deadline)
         text = raw.decode("utf-8")
     except Refused as exc:

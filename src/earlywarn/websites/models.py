@@ -58,7 +58,12 @@ class WebsiteContact(models.Model):
     language = models.CharField(max_length=8, default="ja")
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.SMALL)
     source = models.CharField(max_length=16, choices=ContactSource.choices)
-    encryption = models.URLField(max_length=500, blank=True)  # security.txt Encryption: (not used yet, 0006)
+    encryption = models.URLField(max_length=500, blank=True)  # security.txt Encryption: where the key may be
+    # The OpenPGP key a handler pinned (decision 0006): mail to this contact is encrypted to exactly this
+    # fingerprint at delivery time, and only then carries the vulnerability details.
+    pgp_fingerprint = models.CharField(max_length=64, blank=True)
+    pgp_key = models.TextField(blank=True)  # the armoured public key as seen and pinned
+    pgp_pinned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

@@ -41,12 +41,16 @@ def active_contacts(case: Case, role: str | None = None) -> list[WebsiteContact]
     return [c for c in contacts if c.organisation_id in orgs]
 
 
-def mail_context(case: Case, contact: WebsiteContact, link: ParticipantLink, **extra: Any) -> dict[str, Any]:
+def mail_context(case: Case, contact: WebsiteContact, link: ParticipantLink, *, encrypted: bool = False,
+                 **extra: Any) -> dict[str, Any]:
+    """The mail's context. ``encrypted``: the body is for the pinned key only, so it carries the details; a plain
+    body to a contact with a pinned key never does (it is what goes when the key is unusable)."""
     language = contact.language
     kind = vulnerability_type(case)
     notified = case.notified_at or timezone.now()
     submission = case.report.submission
-    details = settings.EARLYWARN["OPERATOR_MAIL_DETAILS"] and contact.role == ContactRole.OPERATOR
+    details = encrypted or (settings.EARLYWARN["OPERATOR_MAIL_DETAILS"] and contact.role == ContactRole.OPERATOR
+                            and not contact.pgp_fingerprint)
     return {
         "tracking_id": case.tracking_id, "host": site_host(case), "contact_name": contact.name,
         "audience": contact.audience, "role": contact.role, "link_url": link_url(link),
@@ -63,8 +67,12 @@ def mail_context(case: Case, contact: WebsiteContact, link: ParticipantLink, **e
 
 def contact_mail(case: Case, contact: WebsiteContact, template: str, **extra: Any) -> None:
     link = link_current(contact) or link_issue(contact)
+    pinned = bool(contact.pgp_fingerprint and contact.pgp_key)
     mail_enqueue(template=template, to=contact.email, language=contact.language, case=case,
-                 context=mail_context(case, contact, link, **extra))
+                 context=mail_context(case, contact, link, **extra),
+                 pgp_key=contact.pgp_key if pinned else "", pgp_fingerprint=contact.pgp_fingerprint if pinned else "",
+                 secure_context=({"base_url": settings.BASE_URL, **mail_context(case, contact, link, encrypted=True,
+                                                                                **extra)} if pinned else None))
 
 
 def operator_notify(*, actor: Actor, case: Case, reason: str = "") -> Case:
