@@ -101,6 +101,7 @@ PARTICIPANT_ORG = {"dev": "dev_org", "operator": "operator_org", "removed": "rem
 PARTICIPANT_ROLE = {"dev": "developer", "operator": "operator", "removed": "developer", "dev_out": "developer",
                     "oplink:web": "operator"}
 WEBSITE_HANDLERS = frozenset({"handler", "admin"})  # work the website flow (case:handle_website)
+COORDINATORS = frozenset({"coordinator", "admin"})  # coordinate product cases (case:coordinate)
 ATTACHMENT_KINDS = ("finder", "internal", "participants")
 
 
@@ -142,6 +143,8 @@ def may(user: str | None, case: str, action: str) -> bool:
         return user in JUDGES
     if action == "website":
         return user in WEBSITE_HANDLERS
+    if action == "coordinate":
+        return user in COORDINATORS
     raise AssertionError(action)
 
 
@@ -464,6 +467,8 @@ ROUTES: list[Route] = [
     # the public alerts (注意喚起): published alerts only ("bad" = an alert that does not exist)
     Route("websites:alerts", "GET", "public"),
     Route("websites:alert", "GET", "alert", objects=("published", "bad")),
+    # the public list of unreachable developers (§4.6): developer name and product of listed cases only
+    Route("coordination:unreachable", "GET", "public"),
     # the finder's private status page
     Route("intake:status", "GET", "status", objects=CASE_OBJECTS),
     Route("intake:status", "POST", "status", objects=CASE_OBJECTS, ok=302),
@@ -487,6 +492,8 @@ ROUTES: list[Route] = [
     Route("websites:prolonged", "GET", "website_staff"),
     Route("websites:alert_new", "GET", "website_staff"),
     Route("websites:alert_new", "POST", "website_staff", ok=422),  # no case chosen: refused, nothing changes
+    # the product flow: the coordination panel's actions (coordinators; developers answer through the API here)
+    Route("coordination:case_act", "POST", "case", action="coordinate", objects=CASE_OBJECTS, ok=302),
     # the API's own pages
     Route("api:openapi-json", "GET", "public"),
     Route("api:openapi-view", "GET", "public"),
@@ -714,12 +721,15 @@ FORM_POST = {
 def build_request(world: World, route: Route, principal: Principal, obj: Any,
                   *, missing: bool = False) -> Request:
     kind, name = route.kind, route.name
-    if name in {"console:case", "console:case_act", "console:case_message", "websites:case_act"}:
+    if name in {"console:case", "console:case_act", "console:case_message", "websites:case_act",
+                "coordination:case_act"}:
         case_id = world.missing_case_id if missing else str(world.cases[obj].id)
         data = {"action": "accept", "reason": "matrix"} if name == "console:case_act" else {"body": "matrix message",
                                                                                              "visibility": "internal"}
         if name == "websites:case_act":
             data = {"action": "discover_contacts"}
+        if name == "coordination:case_act":  # no developer named: refused on the page, nothing changes
+            data = {"action": "start_coordination"}
         return Request(route.method, reverse(name, kwargs={"case_id": case_id}),
                        data if route.method == "POST" else None, ids=(case_id,))
     if kind == "attachment":

@@ -30,6 +30,9 @@ from earlywarn.cases.policy import (
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition, message_post
+from earlywarn.coordination.actions import COORDINATION_ACTIONS, COORDINATION_TRANSITIONS, coordination_actions_for
+from earlywarn.coordination.actions import action_perform as coordination_perform
+from earlywarn.coordination.selectors import coordination_for
 from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, website_actions_for
 
 router = Router(tags=["cases"], auth=token_or_session)
@@ -55,6 +58,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     submission: dict[str, Any] | None
     finder: dict[str, Any] | None
+    coordination: dict[str, Any] | None = None  # products: start date, target, developers' answers
 
 
 class MessageOut(Schema):
@@ -99,16 +103,16 @@ def available_actions(actor: Actor, case: Case) -> list[str]:
     """Actions the actor may take on the case now (drives console buttons and API hints alike)."""
     actions = [t.action for t in definition(case.flow).transitions_from(case.state)
                if can(actor, Action(t.capability), case) and t.action in IMPLEMENTED_ACTIONS[Flow(case.flow)]]
-    actions += website_actions_for(actor, case)
+    actions += website_actions_for(actor, case) + coordination_actions_for(actor, case)
     if can(actor, Action.CASE_RECLASSIFY, case) and case.state in RECLASSIFIABLE_STATES[Flow(case.flow)]:
         actions.append("reclassify")
     return list(dict.fromkeys(actions))
 
 
-# Transitions this release performs, per flow; the coordination issue adds the product flow's. The website
-# flow's transitions and its other actions (contacts, the operator's answers) go through websites/actions.py.
+# Transitions this release performs, per flow. The website flow's transitions and its other actions (contacts, the
+# operator's answers) go through websites/actions.py; the product flow's coordination through coordination/actions.py.
 IMPLEMENTED_ACTIONS: dict[Flow, frozenset[str]] = {
-    Flow.PRODUCT: frozenset({"accept", "reject"}),
+    Flow.PRODUCT: frozenset({"accept", "reject"}) | COORDINATION_TRANSITIONS,
     Flow.WEBSITE: frozenset({"accept", "reject"}) | (frozenset(WEBSITE_ACTIONS) & frozenset(WEBSITE.transitions)),
 }
 
@@ -128,6 +132,7 @@ def case_out(actor: Actor, case: Case, *, detail: bool = False) -> dict[str, Any
         out["submission"] = submission_visible_to(actor, case)
         out["finder"] = ({"name": case.report.finder_name, "email": case.report.finder_email,
                           "contactable": case.report.finder_contactable} if show_identity else None)
+        out["coordination"] = coordination_for(actor, case) if case.flow == Flow.PRODUCT else None
     return out
 
 
@@ -229,6 +234,9 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> Any:
         out = case_out(actor, access_case(actor, case_id))
         out["result"] = outcome.as_data() if hasattr(outcome, "as_data") else None
         return out
+    if case.flow == Flow.PRODUCT and action in COORDINATION_ACTIONS:
+        coordination_perform(actor=actor, case=case, name=action, data=body)
+        return case_out(actor, access_case(actor, case_id))
     payload = _action_input(body)
     if action == "reclassify":
         case = case_reclassify(actor=actor, case=case, reason=payload.reason)

@@ -12,6 +12,7 @@ Rules, in short:
   brought into and not removed from; the finder's identity only where the finder consented.
 * A participant's private link (websites: the operator's page) acts for that one organisation on that one case,
   like a member of it; operators and builders may also respond (acknowledge, report the fix, add a builder).
+* Developers brought into a product case may respond there (confirm receipt, state per product).
 * Nobody else sees anything. A case outside an actor's scope is indistinguishable from a missing one.
 """
 
@@ -39,6 +40,7 @@ class Action(StrEnum):
     CASE_COORDINATE = "case:coordinate"
     CASE_HANDLE_WEBSITE = "case:handle_website"
     CASE_OPERATOR_RESPOND = "case:operator:respond"  # acknowledge, report the fix, bring in the builder
+    CASE_DEVELOPER_RESPOND = "case:developer:respond"  # products: acknowledge, state per product
     CASE_PUBLISH = "case:publish"
     CASE_MESSAGE_POST = "case:message:post"
     CASE_MESSAGE_INTERNAL = "case:message:internal"
@@ -275,6 +277,8 @@ def can(actor: Actor, action: Action, case: Case) -> bool:
         return ParticipantRole.DEVELOPER in roles and case.report.consent_share_identity
     if action is Action.CASE_OPERATOR_RESPOND:
         return case.flow == "website" and bool(roles & WEBSITE_RESPONDERS)
+    if action is Action.CASE_DEVELOPER_RESPOND:
+        return case.flow == "product" and ParticipantRole.DEVELOPER in roles
     return action in PARTICIPANT_ACTIONS
 
 

@@ -33,6 +33,7 @@ from earlywarn.cases.policy import (
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
+from earlywarn.coordination.views import panel_context as coordination_panel
 from earlywarn.websites.console import panel_context
 
 
@@ -102,6 +103,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "attachments": attachments_visible_to(actor, case),
         "other_flow": Flow.WEBSITE.value if case.flow == Flow.PRODUCT else Flow.PRODUCT.value,
         **(panel_context(actor, case) if case.flow == Flow.WEBSITE else {}),
+        **(coordination_panel(actor, case) if case.flow == Flow.PRODUCT else {}),
     })
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "earlywarn.notify",
     "earlywarn.web",
     "earlywarn.websites",
+    "earlywarn.coordination",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,10 @@ EARLYWARN = {
     # §4.4 and §4.5 clocks.
     "PUBLICATION_TARGET_DAYS": env_int("EARLYWARN_PUBLICATION_TARGET_DAYS", 45),
     "PROLONGED_DAYS": env_int("EARLYWARN_PROLONGED_DAYS", 90),
+    # §4.4 起算日 is undefined in the sources: "first_notified" (the day the first developer is notified) or
+    # "accepted" (the day the report was accepted); the target counts business days unless this is off.
+    "COORDINATION_START_DATE": env_str("EARLYWARN_COORDINATION_START_DATE", "first_notified"),
+    "PUBLICATION_TARGET_BUSINESS_DAYS": env_bool("EARLYWARN_PUBLICATION_TARGET_BUSINESS_DAYS", default=True),
     # Closures that are not business days besides weekends and national holidays (stats/calendar.py).
     "CLOSURE_DAYS": env_str("EARLYWARN_CLOSURE_DAYS", "12-29..01-03"),
     # Tracking number prefix of reports: e.g. EW-2026-7K3M-Q9TD.

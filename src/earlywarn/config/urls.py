@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("earlywarn.advisories.urls")),
     path("console/", include("earlywarn.cases.urls")),
     path("", include("earlywarn.websites.urls")),
+    path("", include("earlywarn.coordination.urls")),
     path("accounts/", include("earlywarn.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
