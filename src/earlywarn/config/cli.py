@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -83,7 +84,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from earlywarn.stats.quarter import reportable_quarter
-    from earlywarn.stats.quarterly import quarterly_report
+    from earlywarn.stats.quarterly import InconsistentData, quarterly_report
     from earlywarn.stats.render import render_as
 
     try:
@@ -95,7 +96,12 @@ def _stats(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(f"… {line}", file=sys.stderr, flush=True)
 
-    report = quarterly_report(quarter, progress=progress)
+    try:
+        report = quarterly_report(quarter, progress=progress)
+    except InconsistentData as exc:  # a broken trail or a failed §5.3 reconciliation: no figures, the reason
+        logging.getLogger("earlywarn.stats").error("statistics for %s are unavailable: %s", quarter, exc)
+        print(f"earlywarn stats: the data do not reconcile, no report for {quarter}: {exc}", file=sys.stderr)
+        return 2
     body = render_as(report, args.format, args.language, progress=progress)
     if args.output:
         with open(args.output, "wb") as handle:

@@ -66,6 +66,11 @@ def _business_days_of_year(year: int, first: date, last: date) -> int:
     start, end = max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
     if start == date(year, 1, 1) and end == date(year, 12, 31):
         return _whole_year(year, settings.EARLYWARN["CLOSURE_DAYS"])
+    return _part_of_year(start, end, settings.EARLYWARN["CLOSURE_DAYS"])
+
+
+@lru_cache(maxsize=1024)
+def _part_of_year(start: date, end: date, closures: str) -> int:  # ``closures`` is part of the cache key
     return sum(1 for n in range((end - start).days + 1) if is_business_day(start + timedelta(days=n)))
 
 
@@ -89,7 +94,8 @@ def calendar_days(start: datetime, end: datetime) -> int:
     The clocks of the published statistics (days to publication S7, days to fix S13, prolonged cases S17) count
     calendar days: an event on the same day is 0 days, the next day 1.
     """
-    return (timezone.localdate(end) - timezone.localdate(start)).days
+    zone = timezone.get_default_timezone()  # the platform's (cached; nothing activates another)
+    return (end.astimezone(zone).date() - start.astimezone(zone).date()).days
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:

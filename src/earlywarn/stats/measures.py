@@ -88,8 +88,15 @@ class CategoryNames:
         table: dict[str, tuple[str, str]] = getattr(categories, CATEGORY_TABLES[attribute], {})
         self.codes = set(table)
         self.by_label = {label.casefold(): code for code, labels in table.items() for label in labels}
+        self.seen: dict[str, str] = {}  # a few distinct values over many cases: each normalised once
 
     def __call__(self, value: str) -> str:
+        known = self.seen.get(value)
+        if known is None:
+            known = self.seen[value] = self._normalise(value)
+        return known
+
+    def _normalise(self, value: str) -> str:
         value = value.strip()
         if not value:
             return UNKNOWN

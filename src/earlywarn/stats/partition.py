@@ -35,8 +35,9 @@ def partition_of(cases: Iterable[CaseAt]) -> dict[Flow, FlowPartition]:
     """Both flows' partitions of ``cases`` (a snapshot at one cut-off)."""
     by_category: dict[Flow, Counter[str]] = {Flow.PRODUCT: Counter(), Flow.WEBSITE: Counter()}
     by_sub: dict[Flow, Counter[str]] = {Flow.PRODUCT: Counter(), Flow.WEBSITE: Counter()}
+    flows = {f.value: f for f in Flow}
     for case in cases:
-        flow = Flow(case.flow)
+        flow = flows[case.flow]
         by_category[flow][case.category] += 1
         if case.sub_status:
             by_sub[flow][case.sub_status] += 1

@@ -13,7 +13,7 @@ from earlywarn.cases.models import CaseEvent, PriorityProvision
 from earlywarn.stats.calendar import calendar_days
 from earlywarn.stats.measures import bin_counts, bin_rows, bins_from, percent, ranked, within
 from earlywarn.stats.quarter import Quarter
-from earlywarn.stats.snapshot import CaseAt
+from earlywarn.stats.snapshot import CaseAt, aware, raw_rows
 
 # S7 bins: the published figure names "45 日以内" and "301 日以上"; between them ~100-day steps.
 PUBLICATION_BINS = bins_from([0, 46, 101, 201, 301])
@@ -23,7 +23,6 @@ UNREACHABLE_SINCE = date(2011, 9, 29)  # the list has been published since then 
 PRIORITY_SINCE = date(2018, 4, 1)  # priority information provision began (§4.9)
 LISTED, RESUMED = "case:state:list_unreachable", "case:state:resume_coordination"
 COMPLETED = "case:history:coordination_completed"  # imported history: the day coordination was completed
-EVENT_CHUNK = 500
 
 
 def jvn(cases: list[CaseAt]) -> dict[str, Any]:
@@ -75,8 +74,8 @@ def _events(tags: tuple[str, ...], start: datetime, until: datetime) -> dict[Any
     rows = CaseEvent.objects.filter(tag__in=tags, created_at__gte=start, created_at__lt=until).values_list(
         "case_id", "created_at", "tag")
     found: dict[Any, list[tuple[datetime, str]]] = defaultdict(list)
-    for case_id, created_at, tag in rows.iterator(chunk_size=EVENT_CHUNK):
-        found[case_id].append((created_at, tag))
+    for case_id, created_at, tag in raw_rows(rows):  # ids as the snapshot reads them
+        found[case_id].append((aware(created_at), tag))
     return found
 
 

@@ -19,11 +19,15 @@ from earlywarn.stats import breakdowns, products, websites
 from earlywarn.stats.calendar import PARTNERSHIP_START, business_days_between, per_business_day
 from earlywarn.stats.partition import FlowPartition, partition_of
 from earlywarn.stats.quarter import Quarter
-from earlywarn.stats.snapshot import CaseAt, cases_at
+from earlywarn.stats.snapshot import CaseAt, InconsistentData, snapshots
 from earlywarn.stats.tables import report_rows
 
-__all__ = ["Quarter", "quarterly_report", "report_rows"]
+__all__ = ["InconsistentData", "Quarter", "ReconciliationError", "quarterly_report", "report_rows"]
 SERIES_LENGTH = 12
+
+
+class ReconciliationError(InconsistentData, AssertionError):
+    """A §5.3 reconciliation does not hold: the figures would contradict each other, so none are published."""
 
 
 def _series(quarter: Quarter, say: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -62,7 +66,8 @@ def _status(quarter: Quarter, cases: list[CaseAt], received: int) -> dict[str, A
     partition = partition_of(cases)
     product, website = partition[Flow.PRODUCT], partition[Flow.WEBSITE]
     if received != product.total + website.total:
-        raise AssertionError(f"{quarter}: {received} reports received ≠ partition {product.total + website.total}")
+        raise ReconciliationError(f"{quarter}: {received} reports received ≠ partition "
+                                  f"{product.total + website.total}")
     return {"quarter": str(quarter),
             "reports": {"total": received, "product": product.total, "website": website.total},
             "product_status": _product_status(product), "website_status": _website_status(website)}
@@ -85,7 +90,7 @@ def _check(report: dict[str, Any]) -> None:
     if sum(b["count"] for b in report["prolonged"]["by_elapsed_days"]) != report["prolonged"]["count"]:
         problems.append("prolonged cases by elapsed days do not add up")
     if problems:
-        raise AssertionError(f"{report['quarter']}: " + "; ".join(problems))
+        raise ReconciliationError(f"{report['quarter']}: " + "; ".join(problems))
 
 
 def quarterly_report(quarter: Quarter, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -93,10 +98,8 @@ def quarterly_report(quarter: Quarter, *, progress: Callable[[str], None] | None
     say = progress or (lambda _line: None)
     earlier = quarter.year_earlier()
     series = _series(quarter, say)
-    say(f"cases as they stood at the end of {quarter}")
-    cases = cases_at(quarter.end)
-    say(f"cases as they stood at the end of {earlier} (a year earlier)")
-    cases_earlier = cases_at(earlier.end)
+    say(f"cases as they stood at the end of {quarter} and of {earlier} (a year earlier)")
+    cases, cases_earlier = snapshots([quarter.end, earlier.end])
     say("status partitions (S1, S3, S4), now and a year earlier")
     status = _status(quarter, cases, series[-1]["total"])
     previous = _status(earlier, cases_earlier, series[-1 - 4]["total"])

@@ -11,6 +11,7 @@ events and the latest event), so a new report or transition is never hidden behi
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -22,12 +23,14 @@ from django.views.decorators.http import require_safe
 
 from earlywarn.cases.policy import Action, actor_for_request, may
 from earlywarn.stats.document import build_document, quarter_name
-from earlywarn.stats.quarterly import Quarter, quarterly_report
+from earlywarn.stats.quarterly import InconsistentData, Quarter, quarterly_report
 from earlywarn.stats.render import CONTENT_TYPES, FORMATS, draw_report, render_as
 from earlywarn.stats.selectors import stats_data_version
 
 FIRST_QUARTER = Quarter(2004, 3)  # reports were first accepted on 2004-07-08
 CACHE_SECONDS = 600
+UNAVAILABLE = 503  # the data do not reconcile: never a 500, and never figures that contradict each other
+logger = logging.getLogger(__name__)
 
 
 def latest_completed_quarter() -> Quarter:
@@ -84,7 +87,8 @@ def report_for(quarter: Quarter, version: str) -> dict[str, Any]:
 
 
 def _refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    heading = _("Not a quarter") if status == 400 else _("Statistics not found")
+    heading = {400: _("Not a quarter"), UNAVAILABLE: _("Statistics unavailable")}.get(status,
+                                                                                     _("Statistics not found"))
     return render(request, "stats/error.html", {"heading": heading, "message": message}, status=status)
 
 
@@ -118,9 +122,21 @@ def quarter_page(request: HttpRequest, quarter: str) -> HttpResponse:
     return _page(request, parsed)
 
 
+def _inconsistent(request: HttpRequest, quarter: Quarter, exc: InconsistentData) -> HttpResponse:
+    """The report cannot be computed from the stored data: say why (the reason is the engine's, untranslated)."""
+    logger.error("statistics for %s are unavailable: %s", quarter, exc)
+    return _refused(request, UNAVAILABLE, _(
+        "The statistics for %(quarter)s cannot be published: the stored data do not reconcile (%(reason)s). "
+        "It has been logged for the operators; please try again later.") % {"quarter": str(quarter),
+                                                                              "reason": str(exc)})
+
+
 def _page(request: HttpRequest, quarter: Quarter) -> HttpResponse:
     language, version = _language(), stats_data_version()
-    report = report_for(quarter, version)
+    try:
+        report = report_for(quarter, version)
+    except InconsistentData as exc:
+        return _inconsistent(request, quarter, exc)
     drawn = _cached(f"drawn-{language}", quarter, version,
                     lambda: draw_report(build_document(report, language)))
     quarters = [{"value": str(q), "label": quarter_name(str(q))} for q in available_quarters()]
@@ -138,7 +154,10 @@ def download(request: HttpRequest, quarter: str, fmt: str) -> HttpResponse:
     except BadQuarter as exc:
         return _refused(request, 404, exc.message)
     language, version = _language(), stats_data_version()
-    report = report_for(parsed, version)
+    try:
+        report = report_for(parsed, version)
+    except InconsistentData as exc:
+        return _inconsistent(request, parsed, exc)
     localised = fmt in {"html", "pdf"}
     body: bytes = _cached(f"file-{fmt}-{language}" if localised else f"file-{fmt}", parsed, version,
                           lambda: render_as(report, fmt, language))

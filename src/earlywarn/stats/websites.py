@@ -12,7 +12,7 @@ from earlywarn.cases.models import CaseEvent
 from earlywarn.config.knobs import knob_int
 from earlywarn.stats.calendar import calendar_days
 from earlywarn.stats.measures import CategoryNames, bin_counts, bin_rows, bins_from, percent, ranked, within
-from earlywarn.stats.snapshot import CaseAt
+from earlywarn.stats.snapshot import CaseAt, raw_rows
 from earlywarn.websites.selectors import buckets
 
 # S13 bins: the published shares are "30 日以内" and "90 日以内", so bins split exactly after 30 and 90 days;
@@ -62,7 +62,8 @@ def prolonged_threshold() -> int:
 
 
 def _fix_reported_before(until: datetime) -> set[Any]:
-    return set(CaseEvent.objects.filter(tag=FIX_REPORTED, created_at__lt=until).values_list("case_id", flat=True))
+    query = CaseEvent.objects.filter(tag=FIX_REPORTED, created_at__lt=until).values_list("case_id")
+    return {case_id for (case_id,) in raw_rows(query)}  # ids as the snapshot reads them
 
 
 def prolonged_cases(cases: list[CaseAt], until: datetime, threshold: int) -> list[tuple[CaseAt, int]]:
