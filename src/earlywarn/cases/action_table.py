@@ -4,7 +4,7 @@ participants' pages and ``POST /api/v1/cases/{id}/actions/{action}`` all list an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,12 @@ class ActionTable:
         if case.flow != self.case_flow:
             return []
         return [a.name for a in self.rows if case.state in a.states and can(actor, a.capability, case)]
+
+    def form_data(self, name: str, posted: Mapping[str, str]) -> dict[str, str]:
+        """The posted values of the fields ``name`` accepts (an unknown action accepts none)."""
+        action = self.actions.get(name)
+        fields = action.fields if action is not None else frozenset()
+        return {key: value for key, value in posted.items() if key in fields}
 
     def perform(self, *, actor: Actor, case: Case, name: str, data: dict[str, Any]) -> Any:
         """Validate the input of one action and perform it through its service (which checks the policy)."""

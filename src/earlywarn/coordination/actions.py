@@ -45,6 +45,7 @@ _ACTIONS = ActionTable("product", _TABLE)
 COORDINATION_ACTIONS = _ACTIONS.actions
 coordination_actions_for = _ACTIONS.available
 action_perform = _ACTIONS.perform
+form_data = _ACTIONS.form_data
 # Transitions of the product flow this table performs (cases/api.py's IMPLEMENTED_ACTIONS).
 COORDINATION_TRANSITIONS = frozenset({"start_coordination", "list_unreachable", "resume_coordination"})
 

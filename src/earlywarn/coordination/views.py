@@ -18,7 +18,12 @@ from earlywarn.accounts.models import Organisation, OrganisationKind
 from earlywarn.cases.errors import DomainError
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, ActionDenied, Actor, CaseNotFound, access_case, actor_for_request, can
-from earlywarn.coordination.actions import COORDINATION_ACTIONS, action_perform, coordination_actions_for
+from earlywarn.coordination.actions import (
+    COORDINATION_ACTIONS,
+    action_perform,
+    coordination_actions_for,
+    form_data,
+)
 from earlywarn.coordination.models import ProductStatus
 from earlywarn.coordination.selectors import coordination_for, unreachable_public
 from earlywarn.coordination.services import CHANNELS
@@ -47,9 +52,8 @@ def coordination_act(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except CaseNotFound as exc:
         raise Http404 from exc
     name = request.POST.get("action", "")
-    fields = COORDINATION_ACTIONS[name].fields if name in COORDINATION_ACTIONS else frozenset()
-    data = {k: v for k, v in request.POST.items() if k in fields}
-    if "organisations" in fields:
+    data = form_data(name, request.POST)
+    if name in COORDINATION_ACTIONS and "organisations" in COORDINATION_ACTIONS[name].fields:  # a multiple select
         data["organisations"] = ",".join(request.POST.getlist("organisations"))
     try:
         action_perform(actor=actor, case=case, name=name, data=data)

@@ -79,4 +79,5 @@ _ACTIONS = ActionTable("website", _TABLE)
 WEBSITE_ACTIONS = _ACTIONS.actions
 website_actions_for = _ACTIONS.available
 action_perform = _ACTIONS.perform
+form_data = _ACTIONS.form_data
 

@@ -20,7 +20,7 @@ from earlywarn.cases.flows import WEBSITE
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, ActionDenied, Actor, CaseNotFound, access_case, actor_for_request
 from earlywarn.cases.services import message_post
-from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, website_actions_for
+from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, form_data, website_actions_for
 from earlywarn.websites.closures import alert_publish
 from earlywarn.websites.contacts import known_operators
 from earlywarn.websites.models import Audience, FixKind
@@ -86,9 +86,7 @@ def website_act(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             operator_message(actor=actor, case=case, body=request.POST.get("body", ""),
                              organisation_id=request.POST.get("organisation", ""))
         else:
-            fields = WEBSITE_ACTIONS[name].fields if name in WEBSITE_ACTIONS else frozenset()
-            outcome = action_perform(actor=actor, case=case, name=name,
-                                     data={k: v for k, v in request.POST.items() if k in fields})
+            outcome = action_perform(actor=actor, case=case, name=name, data=form_data(name, request.POST))
             for problem in getattr(outcome, "problems", []):
                 messages.warning(request, problem)
     except ActionDenied:

@@ -15,7 +15,7 @@ from earlywarn.cases.errors import DomainError
 from earlywarn.cases.policy import ActionDenied, attachments_visible_to, messages_visible_to, submission_visible_to
 from earlywarn.cases.services import message_post
 from earlywarn.config.knobs import knob_int
-from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, website_actions_for
+from earlywarn.websites.actions import action_perform, form_data, website_actions_for
 from earlywarn.websites.contacts import site_host
 from earlywarn.websites.explain import help_list, plain, type_label
 from earlywarn.websites.links import link_resolve
@@ -51,9 +51,7 @@ def operator_page(request: HttpRequest, token: str) -> HttpResponse:
             if action == "message":
                 message_post(actor=actor, case=case, body=request.POST.get("body", ""), visibility="organisation")
             elif action in PAGE_ACTIONS:
-                fields = WEBSITE_ACTIONS[action].fields
-                action_perform(actor=actor, case=case, name=action,
-                               data={k: v for k, v in request.POST.items() if k in fields})
+                action_perform(actor=actor, case=case, name=action, data=form_data(action, request.POST))
             else:
                 raise DomainError(_("Unknown action."))
         except ActionDenied:
