@@ -346,3 +346,19 @@ def test_count_axes_of_an_empty_report_tick_whole_numbers_only(kind):
     ticks = [text.get_text() for text in fig.axes[0].get_yticklabels()]
     assert ticks
     assert len(ticks) == len(set(ticks)), ticks
+
+
+def test_the_site_and_the_json_report_do_not_load_matplotlib(tmp_path):
+    """matplotlib (~0.5 s and tens of MB per worker) loads only when a chart is drawn."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, django; django.setup()\n"
+            "from django.urls import resolve; resolve('/stats/')\n"
+            "from earlywarn.stats.document import build_document\n"
+            "from earlywarn.stats import render, views\n"
+            "print('matplotlib' in sys.modules)\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "earlywarn.config.settings", "EARLYWARN_DATA_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.strip() == "False", run.stderr

@@ -32,7 +32,7 @@ from earlywarn.cases.flows import (
     WEBSITE_CATEGORIES,
     Category,
 )
-from earlywarn.stats.charts import ChartSpec
+from earlywarn.stats.chartspec import ChartSpec
 from earlywarn.stats.quarterly import Quarter
 
 # §3.7: which sub-status is drawn inside which category (an inclusion, never a slice of its own).

@@ -19,10 +19,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from earlywarn.stats.charts import chart_figure, svg_data_uri
 from earlywarn.stats.document import ReportDocument, Section, build_document
 from earlywarn.stats.quarterly import report_rows
-from earlywarn.stats.render_pdf import report_pdf_bytes
 
 FORMATS = ("html", "pdf", "csv", "json")
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
@@ -66,6 +64,8 @@ class DrawnReport:
 
 def draw_report(doc: ReportDocument, *, progress: Progress = None) -> DrawnReport:
     """Every section with its charts drawn as SVG images."""
+    from earlywarn.stats.charts import chart_figure, svg_data_uri  # matplotlib: only when drawing (chartspec.py)
+
     say = progress or (lambda _line: None)
     total = len(doc.charts())
     drawn: list[DrawnSection] = []
@@ -100,6 +100,8 @@ def report_html(report: dict[str, Any], language: str, *, progress: Progress = N
 
 
 def report_pdf(report: dict[str, Any], language: str, *, progress: Progress = None) -> bytes:
+    from earlywarn.stats.render_pdf import report_pdf_bytes  # matplotlib: only when drawing (chartspec.py)
+
     with translation.override(language):
         doc = build_document(report, language)
         return report_pdf_bytes(doc, progress=progress)
