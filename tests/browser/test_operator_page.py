@@ -61,3 +61,31 @@ def test_operator_page_in_japanese(page, live_server, handler):
     tags = set(Case.objects.get(pk=case.pk).events.values_list("tag", flat=True))
     assert {"case:operator:acknowledged", "case:builder:added", "case:operator:fix_reported",
             "case:message:posted"} <= tags
+
+
+def test_operator_page_in_english(page, live_server, handler):
+    """An operator who reads English switches the page's language and gets the same page and errors in English."""
+    actor = Actor.for_user(handler)
+    case = case_judge(actor=actor, case=submit("website").case, accept=True)
+    contact_record(actor=actor, case=case, data={"email": "ops@shop.example.test", "operator_type": "other_company",
+                                                 "language": "en"})
+    operator_notify(actor=actor, case=Case.objects.get(pk=case.pk))
+    notice = OutboxMessage.objects.get(template="operator_notification")
+    assert not CJK.search(notice.subject)
+    link = re.search(r"https?://\S+/operator/\S+/", notice.body_text).group(0)
+
+    page.goto(link)
+    page.click("button[name=language][value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Security notice about your website" in page.locator("h1").inner_text()
+    page.click("#do-acknowledge")
+    assert page.locator("#acknowledged").inner_text() == "Yes, thank you."
+    page.check("#fix-workaround")
+    page.click("#do-report-fix")  # a workaround needs a description: an English error, nothing saved
+    error = page.locator("#page-error").inner_text()
+    assert error
+    assert not CJK.search(error)
+    assert Case.objects.get(pk=case.pk).fix_reports.count() == 0
+    page.check("#fix-page_deleted")
+    page.click("#do-report-fix")
+    assert Case.objects.get(pk=case.pk).fix_reports.get().kind == "page_deleted"
