@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -516,9 +517,10 @@ def test_accept_mails_the_finder_in_their_language_without_the_title(language, s
     assert mail.language == language
     assert mail.case_id == case.pk
     assert case.tracking_id in mail.subject
+    body = re.sub(r"https?://\S+", "", mail.body_text)  # the random private link may spell "XSS" by chance
     for secret in (TITLE, "ExampleCMS", "XSS", "admin console"):
         assert secret not in mail.subject
-        assert secret not in mail.body_text
+        assert secret not in body
     assert status_label in mail.body_text
     other = "In handling" if language == "ja" else "取扱い中"
     assert other not in mail.body_text
