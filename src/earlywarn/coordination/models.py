@@ -109,3 +109,157 @@ class UnreachableListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.developer_name}: {self.product}"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Schedule (§4.4): the publication date the coordinator proposes and the developers agree to.
+# --------------------------------------------------------------------------------------------------------------
+
+
+class PublicationSchedule(models.Model):
+    """The proposed and agreed publication date-time of a case (an embargo until then) and its automatic publication.
+
+    Date-times are stored in UTC; ``time_zone`` is the zone they were agreed in (shown to every party)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="schedule")
+    proposed_at = models.DateTimeField(null=True, blank=True)  # the proposed publication date-time
+    proposed_by = models.CharField(max_length=200, blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True)  # the agreed publication date-time (the embargo's end)
+    agreed_on = models.DateTimeField(null=True, blank=True)  # when the agreement was recorded
+    time_zone = models.CharField(max_length=64, default="Asia/Tokyo")
+    published_at = models.DateTimeField(null=True, blank=True)  # set by the automatic publication
+
+    def __str__(self) -> str:
+        return f"{self.agreed_at or self.proposed_at}"
+
+
+class DeveloperReminder(models.Model):
+    """One reminder sent to a developer that has not acknowledged a notice (§3.2; EARLYWARN_DEVELOPER_REMINDER_DAYS)."""
+
+    id = models.BigAutoField(primary_key=True)
+    notice = models.ForeignKey(DeveloperNotice, on_delete=models.CASCADE, related_name="reminders")
+    due_day = models.PositiveIntegerField()  # the configured day after notification this reminder was for
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["notice", "due_day"], name="developer_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} day {self.due_day}"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Developer directory: products and their end of life (§4.8).
+# --------------------------------------------------------------------------------------------------------------
+
+
+class DeveloperProduct(models.Model):
+    """A product of a developer organisation, with its end of support when it is an EOL product."""
+
+    id = models.BigAutoField(primary_key=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    support_ended_on = models.DateField(null=True, blank=True)
+    eol_notice_url = models.URLField(blank=True)  # where the developer declared the end of life
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="developer_product_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EolCase(models.TextChoices):
+    A = "A", _("A: support ended, impact small - closed (normal handling)")
+    B = "B", _("B: support ended, countermeasure prepared - publication")
+    C = "C", _("C: support ended, no countermeasure, developer agrees to a stop-using publication")
+    D = "D", _("D: support ended, developer neither fixes nor agrees - committee, stop-using publication")
+    E = "E", _("E: support ended, developer unreachable - committee, stop-using publication")
+
+
+class EolAssessment(models.Model):
+    """Which of the cases A–E of §4.8 applies to a case about an end-of-life product, and why."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="eol")
+    product = models.ForeignKey(DeveloperProduct, on_delete=models.PROTECT, related_name="eol_assessments")
+    eol_case = models.CharField(max_length=1, choices=EolCase.choices)
+    stop_using = models.BooleanField(default=False)  # the publication is a 利用中止 (stop using) notice
+    reason = models.TextField()
+    assessed_at = models.DateTimeField(default=timezone.now)
+    assessed_by = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.eol_case
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Individual handling (個別対応, §4.11): the developer asks to close without publication.
+# --------------------------------------------------------------------------------------------------------------
+
+
+class IndividualHandlingRequest(models.Model):
+    """A developer's request to close without publication, the §4.11 criteria and the coordinator's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="individual_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    users_description = models.TextField()  # who the product's users are and how all of them will be told
+    requested_at = models.DateTimeField(default=timezone.now)
+    general_purpose = models.BooleanField(null=True)  # 汎用性を有する製品か
+    many_or_unspecified_users = models.BooleanField(null=True)  # 多数または不特定の利用者か
+    all_users_notified = models.BooleanField(null=True)  # the developer can notify every user
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    reasons = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Priority information provision (優先情報提供, §4.9).
+# --------------------------------------------------------------------------------------------------------------
+
+
+class PriorityProvision(models.Model):
+    """A case selected for priority provision: to which sectors, how many business days before publication."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="priority")
+    sectors = models.JSONField(default=list)
+    lead_business_days = models.PositiveSmallIntegerField()
+    information = models.TextField()  # the countermeasure information the recipients receive
+    selected_at = models.DateTimeField(default=timezone.now)
+    selected_by = models.CharField(max_length=200)
+    provided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return ",".join(self.sectors)
+
+
+class PriorityDelivery(models.Model):
+    """Who received the countermeasure information of a case, in which sector, and when it was queued."""
+
+    id = models.BigAutoField(primary_key=True)
+    provision = models.ForeignKey(PriorityProvision, on_delete=models.CASCADE, related_name="deliveries")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    sector = models.CharField(max_length=64)
+    email = models.EmailField()
+    delivered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["delivered_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["provision", "organisation"], name="priority_delivery_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.sector}"
