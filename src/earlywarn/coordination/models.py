@@ -232,10 +232,12 @@ class IndividualHandlingRequest(models.Model):
 # --------------------------------------------------------------------------------------------------------------
 
 
-class PriorityProvision(models.Model):
-    """A case selected for priority provision: to which sectors, how many business days before publication."""
+class PrioritySelection(models.Model):
+    """A case selected for priority provision: to which sectors, how many business days before publication.
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="priority")
+    Each delivery also writes the ``cases.PriorityProvision`` row per sector that the statistics count (S11)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="priority_selection")
     sectors = models.JSONField(default=list)
     lead_business_days = models.PositiveSmallIntegerField()
     information = models.TextField()  # the countermeasure information the recipients receive
@@ -251,15 +253,16 @@ class PriorityDelivery(models.Model):
     """Who received the countermeasure information of a case, in which sector, and when it was queued."""
 
     id = models.BigAutoField(primary_key=True)
-    provision = models.ForeignKey(PriorityProvision, on_delete=models.CASCADE, related_name="deliveries")
+    selection = models.ForeignKey(PrioritySelection, on_delete=models.CASCADE, related_name="deliveries")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     sector = models.CharField(max_length=64)
     email = models.EmailField()
     delivered_at = models.DateTimeField(default=timezone.now)
+    first_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["delivered_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["provision", "organisation"], name="priority_delivery_once")]
+        constraints = [models.UniqueConstraint(fields=["selection", "organisation"], name="priority_delivery_once")]
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.sector}"
