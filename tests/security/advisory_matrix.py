@@ -1,5 +1,5 @@
-"""The advisory routes of the access matrix (matrix.py imports this): public pages, the CSAF provider, OSV,
-and the staff preview and publication actions.
+"""The advisory routes of the access matrix (matrix.py imports this): public pages, the CSAF provider, OSV, CVE
+records, the feeds, and the staff preview and publication actions.
 
 Objects: ``published`` (a published advisory), ``draft`` (never published: its public URLs must answer exactly
 like a missing advisory, for everyone, staff included), ``index`` (the provider's index.txt). The oracle:
@@ -16,6 +16,8 @@ from django.urls import reverse
 
 ADVISORY_STAFF = frozenset({"coordinator", "admin"})
 MISSING_SLUG = "EW00000000"
+CVE_ID = "CVE-2026-12345"  # the CVE ID of tests/advisories/conftest.py's drafts
+FEEDS = ("ja.rdf", "en.rdf", "ja.atom", "en.atom")  # /feeds/<language>/advisories.<format>
 
 
 def routes(route_cls: Any) -> list[Any]:
@@ -24,6 +26,8 @@ def routes(route_cls: Any) -> list[Any]:
         route_cls("advisories:csaf_provider_metadata", "GET", "public"),
         route_cls("advisories:detail", "GET", "advisory_public", objects=("published", "draft")),
         route_cls("advisories:osv", "GET", "advisory_public", objects=("published", "draft")),
+        route_cls("advisories:cve", "GET", "advisory_public", objects=("published", "draft")),
+        route_cls("advisories:feed", "GET", "advisory_feed", objects=FEEDS),
         route_cls("advisories:csaf_file", "GET", "advisory_public", objects=("published", "draft", "index")),
         route_cls("advisories:preview", "GET", "advisory_staff", objects=("draft", "published")),
         route_cls("advisories:act", "POST", "advisory_staff", objects=("draft",), ok=302),
@@ -47,6 +51,8 @@ def build(world: Any, mark: Any, marker_cls: Any) -> dict[str, Any]:
 
 
 def expect(route: Any, obj: Any, known: str | None, expect_cls: Any) -> Any:
+    if route.kind == "advisory_feed":  # public; the draft's canary must not be in it (test_canary_leaks.py)
+        return expect_cls("ok", 200)
     if route.kind == "advisory_public":
         if obj == "draft":
             return expect_cls("deny", 404, "unpublished advisory")
@@ -60,6 +66,9 @@ def expect(route: Any, obj: Any, known: str | None, expect_cls: Any) -> Any:
 
 def request(world: Any, route: Any, obj: Any, missing: bool, request_cls: Any) -> Any:
     advisories = world.advisories
+    if route.kind == "advisory_feed":
+        language, fmt = obj.split(".")
+        return request_cls("GET", reverse(route.name, kwargs={"language": language, "fmt": fmt}))
     if route.kind == "advisory_public":
         if route.name == "advisories:csaf_file":
             if obj == "index":
@@ -70,6 +79,8 @@ def request(world: Any, route: Any, obj: Any, missing: bool, request_cls: Any) -
                                                          advisories["draft"].tracking_id.split("#")[1]))
             return request_cls("GET", reverse(route.name, kwargs={"path": path}), ids=(path,))
         slug = MISSING_SLUG if missing else advisories[obj].slug
+        if route.name == "advisories:cve":
+            return request_cls("GET", reverse(route.name, kwargs={"slug": slug, "cve_id": CVE_ID}), ids=(slug,))
         return request_cls("GET", reverse(route.name, kwargs={"slug": slug}), ids=(slug,))
     advisory_id = str(uuid.uuid4()) if missing else str(advisories[obj].id)
     data = {"action": "approve", "version": str(advisories[obj].version)} if route.method == "POST" else None

@@ -9,6 +9,8 @@ DEFAULTS: dict[str, str] = {
     "CSAF_PUBLISHER_NAME": "earlywarn",
     "CSAF_PUBLISHER_CATEGORY": "coordinator",
     "OPENPGP_HOME": "",
+    "CVE_ORG_ID": "",  # the CNA's organisation UUID in CVE Services (cve.py)
+    "CVE_SHORT_NAME": "",
 }
 
 

@@ -18,6 +18,7 @@ from earlywarn.advisories import conf
 
 TLP_LABEL = "WHITE"  # published advisories are public: TLP:WHITE (CSAF 2.0 uses TLP v1 labels)
 TLP_URL = "https://www.first.org/tlp/"
+CVSS_V4_TITLE = "CVSS v4.0"
 STATUS_KEYS = {"affected": "known_affected", "fixed": "fixed", "not_affected": "known_not_affected",
                "under_investigation": "under_investigation"}
 NOTE_TITLES = {
@@ -65,12 +66,20 @@ def _t(content: dict[str, Any], name: str, lang: str) -> str:
     return content["texts"][lang].get(name, "")
 
 
+def full_name(product: dict[str, Any], lang: str) -> str:
+    """The product's ``full_product_name`` name: vendor, product and versions (also the title of its statement
+    note, so that an import can give each statement back to its product)."""
+    vendor = product["developer"][lang] or product["developer"]["ja"]
+    name = product["product"][lang] or product["product"]["ja"]
+    return f"{vendor} {name} {product['versions']}".strip()
+
+
 def _product_tree(content: dict[str, Any], lang: str) -> dict[str, Any]:
     vendors: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for product in content["products"]:
         vendor = product["developer"][lang] or product["developer"]["ja"]
         name = product["product"][lang] or product["product"]["ja"]
-        full: dict[str, Any] = {"name": f"{vendor} {name} {product['versions']}".strip(), "product_id": product["id"]}
+        full: dict[str, Any] = {"name": full_name(product, lang), "product_id": product["id"]}
         helper = {key: product[key] for key in ("purl", "cpe") if product[key]}
         if helper:
             full["product_identification_helper"] = helper
@@ -109,6 +118,8 @@ def _vulnerability(content: dict[str, Any], vuln: dict[str, Any], lang: str) -> 
     out["title"] = title
     out["notes"] = [{"category": "description", "title": titles["description"],
                      "text": _t(content, "description", lang) or title}]
+    if vuln["cvss_v4"]:  # CSAF 2.0 scores have no CVSS 4.0: the vector is carried as a note (csaf_import reads it)
+        out["notes"].append({"category": "other", "title": CVSS_V4_TITLE, "text": vuln["cvss_v4"]["vector"]})
     out["product_status"] = dict(status)
     if vuln["cvss_v3"] and affected:
         out["scores"] = [{"products": affected, "cvss_v3": vuln["cvss_v3"]["csaf"]}]
@@ -134,7 +145,7 @@ def build(content: dict[str, Any], *, history: list[dict[str, Any]], initial: da
     for product in content["products"]:
         statement = product["statement"][lang]
         if statement:
-            notes.append({"category": "other", "title": f"{titles['statement']}: {product['developer'][lang]}",
+            notes.append({"category": "other", "title": f"{titles['statement']}: {full_name(product, lang)}",
                           "text": statement})
     page = f"{base_url()}/advisories/{content['slug']}/"
     json_url = f"{base_url()}/.well-known/csaf/{document_path(content['tracking_id'], initial)}"

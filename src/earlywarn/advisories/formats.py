@@ -74,6 +74,12 @@ def cwe_name(cwe_id: str) -> str | None:
     return next((str(name) for _version, name in reversed(entry["history"]) if name is not None), None)
 
 
+def cwe_history(cwe_id: str) -> list[str]:
+    """Every name the weakness has had in the CWE catalogue versions the validator knows, oldest first."""
+    entry = _cwe_catalogue()["weaknesses"].get(cwe_id.removeprefix("CWE-"))
+    return [str(name) for _version, name in (entry or {}).get("history", []) if name is not None]
+
+
 def cwe_catalogue_version() -> str:
     return str(_cwe_catalogue()["latest_version"])
 

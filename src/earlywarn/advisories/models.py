@@ -29,11 +29,19 @@ class AdvisoryKind(models.TextChoices):
     MULTI = "multi", _("Several developers or overseas coordination")  # JVNVU# style
 
 
+class AdvisoryOrigin(models.TextChoices):
+    """Where the vulnerability information came from (partnership.md §4.16, statistics S5/S6/S8, table T5)."""
+
+    DOMESTIC = "domestic", _("Handled in the Partnership (domestic report)")
+    OVERSEAS_CSIRT = "overseas_csirt", _("In cooperation with an overseas CSIRT")
+
+
 class Advisory(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tracking_id = models.CharField(max_length=40, unique=True)  # EW#12345678 (prefix configurable)
     slug = models.SlugField(max_length=40, unique=True)  # EW12345678: the public URL
     kind = models.CharField(max_length=8, choices=AdvisoryKind.choices, default=AdvisoryKind.SINGLE)
+    origin = models.CharField(max_length=16, choices=AdvisoryOrigin.choices, default=AdvisoryOrigin.DOMESTIC)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="advisories")
     title_ja = models.CharField(max_length=300, blank=True)
     title_en = models.CharField(max_length=300, blank=True)

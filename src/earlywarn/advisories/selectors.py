@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from earlywarn.advisories import search, snapshot
@@ -61,6 +61,19 @@ def published_revision(slug: str) -> AdvisoryRevision:
     if revision is None:
         raise AdvisoryNotFound
     return revision
+
+
+def latest_revisions(limit: int) -> QuerySet[AdvisoryRevision]:
+    """The current revisions of published advisories, the most recently published (or revised) first: feeds."""
+    return AdvisoryRevision.objects.filter(is_current=True).order_by("-published_at", "-id")[:limit]
+
+
+def publication_state() -> tuple[int, int, datetime | None]:
+    """(highest revision id, number of published advisories, latest publication): one query that changes
+    whenever anything is published or revised, for the feeds' ETag and Last-Modified."""
+    state = AdvisoryRevision.objects.filter(is_current=True).aggregate(top=Max("id"), count=Count("id"),
+                                                                        latest=Max("published_at"))
+    return state["top"] or 0, state["count"], state["latest"]
 
 
 def revision_history(revision: AdvisoryRevision) -> QuerySet[AdvisoryRevision]:

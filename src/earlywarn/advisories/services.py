@@ -170,7 +170,25 @@ def publication_problems(advisory: Advisory, content: dict[str, Any]) -> list[st
         problems.append(_("An advisory needs at least one vulnerability."))
     if not content["products"]:
         problems.append(_("An advisory needs at least one product."))
+    foreign = _imported_from_elsewhere(advisory)
+    if foreign:
+        problems.append(_("This advisory was imported from another publisher's CSAF document (%(publisher)s); "
+                          "its revisions come from that publisher: import the newer document.")
+                        % {"publisher": foreign})
     return problems
+
+
+def _imported_from_elsewhere(advisory: Advisory) -> str:
+    """The publisher (namespace, or version scheme) of an imported current revision that our writer cannot
+    continue: another publisher's namespace or semantic versioning. Empty for our own documents."""
+    current = advisory.revisions.filter(is_current=True).only("csaf").first() if advisory.pk else None
+    if current is None or not current.csaf:
+        return ""
+    document = current.csaf_document()["document"]
+    namespace = str(document["publisher"]["namespace"])
+    if namespace != csaf_doc.base_url():
+        return namespace
+    return "" if str(document["tracking"]["version"]).isdigit() else f"{namespace} {document['tracking']['version']}"
 
 
 def _history(advisory: Advisory, number: int, now: datetime, summary: str) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,14 +17,21 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from earlywarn.advisories import csaf_doc, osv, provider, selectors, services
+from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.forms import AdvisoryFilterForm
 from earlywarn.advisories.models import AdvisoryRevision
 from earlywarn.cases.errors import DomainError
 from earlywarn.cases.policy import Action, ActionDenied, actor_for_request
+
+# The feeds, as linked from /advisories/ (<link rel="alternate"> and visibly). RSS 1.0 is announced with the
+# conventional application/rss+xml so that readers discover it; it is served as application/rdf+xml.
+FEED_LINKS = [{"url": f"/feeds/{lang}/advisories.{fmt}", "lang": lang, "title": f"{kind} ({name})",
+               "type": "application/rss+xml" if fmt == "rdf" else "application/atom+xml"}
+              for lang, name in (("ja", "日本語"), ("en", "English"))
+              for fmt, kind in (("rdf", "RSS 1.0"), ("atom", "Atom"))]
 
 
 def _language() -> str:
@@ -45,7 +53,7 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "advisories/list.html", {"form": form, "page": page, "language": _language(),
-                                                     "query": query.urlencode()})
+                                                     "query": query.urlencode(), "feeds": FEED_LINKS})
 
 
 def _public(slug: str) -> AdvisoryRevision:
@@ -70,6 +78,51 @@ def advisory_osv(request: HttpRequest, slug: str) -> HttpResponse:
     if record is None:
         raise Http404
     return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@require_GET
+def advisory_cve(request: HttpRequest, slug: str, cve_id: str) -> HttpResponse:
+    """The CVE JSON 5 record of one CVE ID of a published advisory (docs/advisories.md)."""
+    revision = _public(slug)
+    try:
+        record = cve.build(revision.content, cve_id, published=revision.initial_published_at,
+                           updated=revision.published_at)
+    except cve.NotReady as exc:
+        message = _("This advisory has no English description yet; a CVE record needs one.") \
+            if exc.reason == "description" else _("This advisory lists no product; a CVE record needs one.")
+        return JsonResponse({"error": {"code": "cve_not_ready", "message": message}}, status=409)
+    if record is None:
+        raise Http404
+    return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+def _feed_state(request: HttpRequest) -> tuple[int, int, datetime | None]:
+    """Computed once per request for both the ETag and Last-Modified."""
+    state = getattr(request, "_advisory_feed_state", None)
+    if state is None:
+        state = selectors.publication_state()
+        request._advisory_feed_state = state  # type: ignore[attr-defined]
+    return state
+
+
+def _feed_etag(request: HttpRequest, language: str, fmt: str) -> str:
+    top, count, latest = _feed_state(request)
+    seed = f"{language}|{fmt}|{top}|{count}|{latest}|{csaf_doc.base_url()}|{csaf_doc.engine_version()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _feed_last_modified(request: HttpRequest, language: str, fmt: str) -> datetime | None:
+    return _feed_state(request)[2]
+
+
+@require_safe
+@condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
+def advisory_feed(request: HttpRequest, language: str, fmt: str) -> HttpResponse:
+    """RSS 1.0 (JVNRSS style) or Atom, Japanese or English; conditional GET answers 304 when nothing changed."""
+    body, content_type = feeds.render(selectors.latest_revisions(feeds.FEED_SIZE), language, fmt)
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "public, no-cache"  # may be stored, but revalidated (ETag) before each reuse
+    return response
 
 
 @require_GET

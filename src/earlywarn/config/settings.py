@@ -262,6 +262,9 @@ EARLYWARN = {
     "CSAF_PUBLISHER_NAME": env_str("EARLYWARN_CSAF_PUBLISHER_NAME", "earlywarn"),
     "CSAF_PUBLISHER_CATEGORY": env_str("EARLYWARN_CSAF_PUBLISHER_CATEGORY", "coordinator"),
     "CSAF_LANG": env_str("EARLYWARN_CSAF_LANG", "ja"),
+    # CVE JSON 5 records (advisories/cve.py): the CNA's organisation UUID and short name in CVE Services.
+    "CVE_ORG_ID": env_str("EARLYWARN_CVE_ORG_ID", ""),
+    "CVE_SHORT_NAME": env_str("EARLYWARN_CVE_SHORT_NAME", ""),
     "OPENPGP_HOME": env_str("EARLYWARN_OPENPGP_HOME", str(DATA_DIR / "openpgp")),
     # Websites (docs/websites.md). The operator's private link lives this long from its issue.
     "OPERATOR_LINK_DAYS": env_int("EARLYWARN_OPERATOR_LINK_DAYS", 365),
