@@ -79,7 +79,8 @@ def test_two_developers_acknowledge_and_state(client, handler, coordinator, smtp
         mail = mails[address]
         assert case.tracking_id in mail.subject
         assert CJK.search(mail.subject + mail.body)
-        assert "/console/shared/" in mail.body
+        assert "/invitations/" in mail.body
+        assert "/developer/" in mail.body
         assert not any(secret in mail.subject + mail.body for secret in SECRETS)
     assert "psirt@c.example.test" not in mails
 

@@ -69,6 +69,9 @@ PRINCIPAL_LIST = [
     Principal("fake_handler_token", "fake_handler", "token"),
     Principal("staff_no_mfa", "nomfa", "session"),  # a real handler who has not set up TOTP
     Principal("operator_link", auth="oplink"),  # holds the operator's private link of the ``web`` case, no account
+    Principal("recipient", "recipient", "session"),  # critical-infrastructure member: priority information of ``own``
+    Principal("committee", "committee", "session"),  # publication judgment committee member seated on ``other`` only
+    Principal("committee_token", "committee", "token"),
 ]
 PRINCIPALS = {p.name: p for p in PRINCIPAL_LIST}
 # Staff without MFA holding an API token is covered by dedicated tests (test_access_matrix.py), not by the
@@ -94,6 +97,7 @@ SEES: dict[str, frozenset[str]] = {
     "handler": ALL_CASES,
     "coordinator": PRODUCT_CASES,
     "admin": ALL_CASES,
+    "committee": frozenset({"other"}),  # ``own`` is before the committee too, with another member seated
 }
 # The organisation (and participant role) through which a participant user sees a case.
 PARTICIPANT_ORG = {"dev": "dev_org", "operator": "operator_org", "removed": "removed_org", "dev_out": "dev_out_org",
@@ -102,6 +106,9 @@ PARTICIPANT_ROLE = {"dev": "developer", "operator": "operator", "removed": "deve
                     "oplink:web": "operator"}
 WEBSITE_HANDLERS = frozenset({"handler", "admin"})  # work the website flow (case:handle_website)
 COORDINATORS = frozenset({"coordinator", "admin"})  # coordinate product cases (case:coordinate)
+# Priority-information recipients (§4.9): the countermeasure information delivered to them, nothing of any case.
+PRIORITY_RECIPIENTS = {"recipient": frozenset({"own"})}
+COMMITTEE_MEMBERS = frozenset({"committee"})  # see their seated cases' summary and vote there, nothing else
 ATTACHMENT_KINDS = ("finder", "internal", "participants")
 
 
@@ -121,6 +128,8 @@ def case_role(viewer: str | None, case: str) -> str | None:
         return "participant" if viewer == f"oplink:{case}" else None
     if viewer in STAFF:
         return "staff" if sees(viewer, case) else None
+    if viewer in COMMITTEE_MEMBERS:
+        return "committee" if sees(viewer, case) else None
     if FINDER_OF.get(case) == viewer or viewer in {f"link:{case}", f"mail:{case}"}:
         return "finder"
     if sees(viewer, case):
@@ -133,8 +142,12 @@ def may(user: str | None, case: str, action: str) -> bool:
     role = case_role(user, case)
     if role is None:
         return False
-    if action in {"view", "message"}:
+    if action == "view":
         return True
+    if action == "message":
+        return role != "committee"
+    if action == "committee":  # a seated member's page and vote
+        return role == "committee"
     if action == "events":
         return role == "staff"
     if action == "attachments":
@@ -179,6 +192,8 @@ def entitled(marker: Marker, viewer: str | None, owner: str | None = None) -> bo
         return False  # a token is shown once, at creation, and never again
     if marker.kind == "advisory_draft":  # an unpublished advisory: advisory staff only
         return viewer in advisory_matrix.ADVISORY_STAFF
+    if marker.kind == "priority":  # priority information: its recipients and the coordinators, nobody else
+        return marker.case in PRIORITY_RECIPIENTS.get(viewer or "", frozenset()) or viewer in COORDINATORS
     assert marker.case is not None
     role = case_role(viewer, marker.case)
     if marker.kind == "case":
@@ -240,6 +255,7 @@ class World:
     cases: dict[str, Any] = field(default_factory=dict)
     status_tokens: dict[str, str] = field(default_factory=dict)
     operator_link: str = ""  # the secret of the ``web`` case's operator link
+    invitation: str = ""  # the secret of an invitation to join dev_out_org (the link of a developer's notice)
     alert_id: str = ""  # a published alert (public)
     advisories: dict[str, Any] = field(default_factory=dict)  # advisory_matrix.build
     attachments: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -300,6 +316,7 @@ def build_world() -> World:
         "dev_org": OrganisationKind.DEVELOPER, "dev_out_org": OrganisationKind.DEVELOPER,
         "third_org": OrganisationKind.DEVELOPER, "removed_org": OrganisationKind.DEVELOPER,
         "operator_org": OrganisationKind.OPERATOR, "fake_org": OrganisationKind.DEVELOPER,
+        "ci_org": OrganisationKind.CRITICAL_INFRASTRUCTURE,
     }
     for key, kind in organisations.items():
         world.orgs[key] = OrganisationFactory(kind=kind, name=f"{key}-組織", name_en=key)
@@ -315,7 +332,7 @@ def build_world() -> World:
         "operator": ("operator_org", Role.MEMBER), "removed": ("removed_org", Role.MEMBER),
         "handler": ("receiving", Role.HANDLER), "coordinator": ("coordinating", Role.COORDINATOR),
         "admin": ("receiving", Role.ADMINISTRATOR), "fake_handler": ("fake_org", Role.HANDLER),
-        "nomfa": ("receiving", Role.HANDLER),
+        "nomfa": ("receiving", Role.HANDLER), "recipient": ("ci_org", Role.MEMBER),
     }
     # The finder's account carries the same name and address as the report: any place that labels the
     # finder's account (message authors, event actors) is then covered by the identity canary too.
@@ -325,6 +342,8 @@ def build_world() -> World:
         world.users[key] = UserFactory(email=f"{key}-{secrets.token_hex(4)}@example.test", display_name=key)
         Membership.objects.create(user=world.users[key], organisation=world.orgs[org], role=role)
     world.users["bystander"] = UserFactory()  # owns the foreign API token
+    world.users["committee"] = UserFactory(email=f"committee-{secrets.token_hex(4)}@example.test",
+                                           display_name="committee")
     for key in ("handler", "coordinator", "admin"):
         Authenticator.objects.create(user=world.users[key], type=Authenticator.Type.TOTP, data={"secret": "x"})
 
@@ -372,6 +391,25 @@ def build_world() -> World:
                                            added_at=now)
     CaseParticipant.objects.create(case=world.cases["own"], organisation=world.orgs["removed_org"],
                                    role="developer", added_at=now, removed_at=now)
+    # The publication judgment committee: ``committee`` is seated on ``other``, another member on ``own``.
+    from earlywarn.committee.models import CommitteeMember, Referral, Seat
+
+    for case_key, member_user in {"other": world.users["committee"], "own": UserFactory()}.items():
+        member = CommitteeMember.objects.create(user=member_user)
+        referral = Referral.objects.create(case=world.cases[case_key], reason_code="deadlocked", referred_by="matrix",
+                                           reason="matrix referral")
+        seat = CaseParticipant.objects.create(case=world.cases[case_key], role="committee", user=member_user,
+                                              added_at=now)
+        Seat.objects.create(referral=referral, member=member, participant=seat)
+    # Priority information of ``own`` delivered to ci_org (§4.9): its members read it on /priority/, nothing else.
+    from earlywarn.coordination.models import PriorityDelivery, PrioritySelection
+
+    information = world.mark(Marker(_canary("priority"), "priority", "own"))
+    selection = PrioritySelection.objects.create(case=world.cases["own"], sectors=["electric_power"],
+                                                 lead_business_days=3, information=information, selected_by="matrix",
+                                                 provided_at=now)
+    PriorityDelivery.objects.create(selection=selection, organisation=world.orgs["ci_org"], sector="electric_power",
+                                    email="soc@matrix.example.test")
     # The website operator's private link (no account): it acts for operator_org on ``web`` only.
     from earlywarn.websites.links import link_issue, link_token
     from earlywarn.websites.models import WebsiteContact
@@ -412,6 +450,11 @@ def build_world() -> World:
     for case_key in CASES:
         reason = world.mark(Marker(_canary(f"event-{case_key}"), "event", case_key))
         event_record(case=world.cases[case_key], actor=handler, tag="case:note:added", reason=reason)
+    # An invitation to join dev_out_org (no case): whoever holds its link may open it (coordination/invitations.py).
+    from earlywarn.coordination.invitations import invitation_issue, invitation_token
+
+    invitation = invitation_issue(organisation=world.orgs["dev_out_org"], email="psirt@dev-out.example.test")
+    world.invitation = invitation_token(invitation.id)
     return world
 
 
@@ -469,6 +512,9 @@ ROUTES: list[Route] = [
     Route("websites:alert", "GET", "alert", objects=("published", "bad")),
     # the public list of unreachable developers (§4.6): developer name and product of listed cases only
     Route("coordination:unreachable", "GET", "public"),
+    # priority information (§4.9): a recipient's deliveries; a case's information to its recipients only
+    Route("coordination:priority_list", "GET", "login_page"),
+    Route("coordination:priority_detail", "GET", "priority", objects=CASE_OBJECTS),
     # the finder's private status page
     Route("intake:status", "GET", "status", objects=CASE_OBJECTS),
     Route("intake:status", "POST", "status", objects=CASE_OBJECTS, ok=302),
@@ -494,6 +540,15 @@ ROUTES: list[Route] = [
     Route("websites:alert_new", "POST", "website_staff", ok=422),  # no case chosen: refused, nothing changes
     # the product flow: the coordination panel's actions (coordinators; developers answer through the API here)
     Route("coordination:case_act", "POST", "case", action="coordinate", objects=CASE_OBJECTS, ok=302),
+    # the publication judgment committee: a seated member's cases, summary and vote; the console's committee page
+    # (coordinators read it, administrators manage the pool)
+    Route("committee:mine", "GET", "login_page"),
+    Route("committee:case", "GET", "case", action="committee", objects=CASE_OBJECTS),
+    Route("committee:case", "POST", "case", action="committee", objects=CASE_OBJECTS, ok=302),
+    Route("committee:pool", "GET", "committee_staff"),
+    Route("committee:pool", "POST", "committee_staff", ok=302),
+    # the coordinators' dashboard of product cases by due date (case:coordinate holders only)
+    Route("coordination:dashboard", "GET", "coordinator_staff"),
     # the API's own pages
     Route("api:openapi-json", "GET", "public"),
     Route("api:openapi-view", "GET", "public"),
@@ -520,6 +575,17 @@ ROUTES: list[Route] = [
     Route("api:operator_get", "GET", "oplink", op=("GET", "/operator/{token}"), objects=("web",)),
     Route("api:operator_action", "POST", "oplink", op=("POST", "/operator/{token}/actions/{action}"),
           objects=("web",)),
+    # the developer portal (developers of a product case only), the invitation behind a developer's notice
+    # ("held": the link of the world's invitation; "guessed": any other secret) and the developer directory
+    Route("developer:home", "GET", "login_page"),
+    Route("developer:case", "GET", "developer_case", objects=CASE_OBJECTS),
+    Route("developer:case", "POST", "developer_case", objects=CASE_OBJECTS, ok=302),
+    Route("developer:invitation", "GET", "invitation", objects=("held", "guessed")),
+    Route("developer:invitation", "POST", "invitation", objects=("held", "guessed"), ok=302),
+    Route("developer:directory", "GET", "coordinator_staff"),
+    Route("developer:directory", "POST", "coordinator_staff", ok=422),  # no name: refused, nothing changes
+    Route("developer:directory_entry", "GET", "directory_entry", objects=("dev_org",)),
+    Route("developer:directory_entry", "POST", "directory_entry", objects=("dev_org",), ok=422),
     *advisory_matrix.routes(Route),
 ]
 
@@ -635,14 +701,51 @@ def expect(route: Route, principal: Principal, obj: Any) -> Expect:
         if not known:
             return Expect("deny", 302, "login", compare=False)
         return Expect("ok", route.ok) if known in WEBSITE_HANDLERS else Expect("deny", 404, "not a handler")
+    if kind == "coordinator_staff":
+        if not known:
+            return Expect("deny", 302, "login", compare=False)
+        return Expect("ok", route.ok) if known in COORDINATORS else Expect("deny", 404, "not a coordinator")
     if kind == "website_staff_api":  # the prolonged figures: handlers only, others see nothing there
         if not known:
             return _login_or_401(route)
         return Expect("ok", 200) if known in WEBSITE_HANDLERS else Expect("deny", 404, "not a handler",
                                                                           compare=False)
+    if kind == "priority":
+        if not known:
+            return Expect("deny", 302, "login")
+        if obj in PRIORITY_RECIPIENTS.get(known, frozenset()):
+            return Expect("ok", 200)
+        return Expect("deny", 404, "no priority information delivered")
+    if kind == "committee_staff":
+        if not known:
+            return Expect("deny", 302, "login", compare=False)
+        if known not in COORDINATORS:
+            return Expect("deny", 404, "not committee staff")
+        if route.method == "POST" and known != "admin":
+            return Expect("forbid", 403)
+        return Expect("ok", route.ok)
     if kind in {"login_page", "token_create", "api_list"}:
         return Expect("ok", 200) if known else Expect("deny", 401 if route.api else 302,
                                                       "unauthenticated" if route.api else "login", compare=False)
+    if kind == "directory_entry":
+        if not known:
+            return Expect("deny", 302, "login", compare=False)
+        return Expect("ok", route.ok) if known in COORDINATORS else Expect("deny", 404, "not a coordinator")
+    if kind == "developer_case":  # the portal: a developer of a product case; others who see it get 403
+        if not known:
+            return _login_or_401(route)
+        if not sees(known, obj):
+            return Expect("deny", 404, "case not visible")
+        developer = case_role(known, obj) == "participant" and PARTICIPANT_ROLE.get(known) == "developer"
+        return Expect("ok", route.ok) if developer and CASE_FLOW[obj] == "product" else Expect("forbid", 403)
+    if kind == "invitation":  # the link is the credential; staff accounts may not join a developer
+        if obj == "guessed":
+            return Expect("deny", 404, "invitation not held")
+        if route.method == "GET":
+            return Expect("ok", 200)
+        if not known:  # no account: the sign-up form, here without any field, is refused
+            return Expect("deny", 422, "sign-up without data", compare=False)
+        return Expect("deny", 422, "staff account", compare=False) if known in STAFF else Expect("ok", 302)
     if kind == "token_revoke":
         if not known:
             return _login_or_401(route)
@@ -721,6 +824,20 @@ FORM_POST = {
 def build_request(world: World, route: Route, principal: Principal, obj: Any,
                   *, missing: bool = False) -> Request:
     kind, name = route.kind, route.name
+    if name == "committee:case":
+        case_id = world.missing_case_id if missing else str(world.cases[obj].id)
+        return Request(route.method, reverse(name, kwargs={"case_id": case_id}),
+                       {"decision": "publish", "reasons": "matrix"} if route.method == "POST" else None,
+                       ids=(case_id,))
+    if name == "coordination:priority_detail":
+        case_id = world.missing_case_id if missing else str(world.cases[obj].id)
+        return Request("GET", reverse(name, kwargs={"case_id": case_id}), ids=(case_id,))
+    if kind == "committee_staff":
+        if missing:
+            return Request("GET", reverse("console:case", kwargs={"case_id": world.missing_case_id}),
+                           ids=(world.missing_case_id,))
+        return Request(route.method, reverse(name), {"op": "add_member", "email": world.users["bystander"].email}
+                       if route.method == "POST" else None)
     if name in {"console:case", "console:case_act", "console:case_message", "websites:case_act",
                 "coordination:case_act"}:
         case_id = world.missing_case_id if missing else str(world.cases[obj].id)
@@ -760,7 +877,7 @@ def build_request(world: World, route: Route, principal: Principal, obj: Any,
         return Request(route.method, reverse(name, kwargs={"token": token}),
                        {"action": "message", "body": "matrix message"} if route.method == "POST" else None,
                        ids=(token,))
-    if kind == "website_staff":
+    if kind in {"website_staff", "coordinator_staff"}:
         if missing:
             return Request("GET", reverse("console:case", kwargs={"case_id": world.missing_case_id}),
                            ids=(world.missing_case_id,))
@@ -768,6 +885,23 @@ def build_request(world: World, route: Route, principal: Principal, obj: Any,
         return Request(route.method, reverse(name), data)
     if kind.startswith("advisory_"):
         return advisory_matrix.request(world, route, obj, missing, Request)
+    if kind == "directory_entry":
+        if missing:
+            return Request("GET", reverse("console:case", kwargs={"case_id": world.missing_case_id}),
+                           ids=(world.missing_case_id,))
+        org_id = str(world.orgs[obj].id)
+        return Request(route.method, reverse(name, kwargs={"organisation_id": org_id}),
+                       {"name": "", "contact_email": "x"} if route.method == "POST" else None, ids=(org_id,))
+    if kind == "developer_case":
+        case_id = world.missing_case_id if missing else str(world.cases[obj].id)
+        return Request(route.method, reverse(name, kwargs={"case_id": case_id}),
+                       {"action": "message", "body": "matrix message"} if route.method == "POST" else None,
+                       ids=(case_id,))
+    if kind == "invitation":
+        token = world.missing_status_token if missing else (
+            world.invitation if obj == "held" else world.guessed_status_token)
+        return Request(route.method, reverse(name, kwargs={"token": token}),
+                       {"action": "accept"} if route.method == "POST" else None, ids=(token,))
     if kind == "token_revoke":
         owner = "bystander" if obj == "foreign_token" else (principal.user or "bystander")
         token_id = world.missing_token_id if missing else str(world.token_ids[owner])
@@ -852,9 +986,10 @@ def normalised(response: Any, body: bytes, ids: tuple[str, ...]) -> tuple[int, s
 
 def snapshot() -> dict[str, Any]:
     """What a refused request must not change."""
-    from earlywarn.accounts.models import ApiToken
+    from earlywarn.accounts.models import ApiToken, Invitation
     from earlywarn.advisories.models import AdvisoryEvent
     from earlywarn.cases.models import Attachment, Case, CaseEvent, CaseParticipant, Message
+    from earlywarn.committee.models import CommitteeEvent
     from earlywarn.intake.models import Report
     from earlywarn.notify.models import OutboxMessage
 
@@ -868,6 +1003,8 @@ def snapshot() -> dict[str, Any]:
         "participants": CaseParticipant.objects.filter(removed_at__isnull=True).count(),
         "tokens": sorted((str(t.id), t.revoked_at is None) for t in ApiToken.objects.all()),
         "advisory_events": AdvisoryEvent.objects.count(),
+        "committee_events": CommitteeEvent.objects.count(),
+        "invitations_used": Invitation.objects.filter(used_at__isnull=False).count(),
     }
 
 
@@ -875,7 +1012,8 @@ MUTATING = frozenset({("POST", name) for name in (
     "intake:report_product", "intake:report_website", "intake:status", "accounts:tokens", "accounts:token_revoke",
     "console:case_act", "console:case_message", "api:report_create", "api:case_message_post", "api:case_action",
     "api:status_message_post", "set_language", "websites:operator", "websites:case_act", "websites:alert_new",
-    "api:operator_action", "advisories:act")})
+    "api:operator_action", "advisories:act", "developer:case", "developer:invitation", "developer:directory",
+    "developer:directory_entry", "committee:case", "committee:pool")})
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -902,6 +1040,12 @@ def effect_seen(route: Route, before: dict[str, Any], after: dict[str, Any]) -> 
         return after["messages"] == before["messages"] + 1
     if name in {"console:case_act", "api:case_action"}:
         return after["events"] == before["events"] + 1 and after["cases"] != before["cases"]
+    if name == "developer:case":  # the developer's message to the coordinator
+        return after["messages"] == before["messages"] + 1
+    if name == "developer:invitation":  # the account joined the invited organisation with it
+        return after["invitations_used"] == before["invitations_used"] + 1
+    if name == "committee:pool":  # an administrator adds a member to the pool: one pool event
+        return after["committee_events"] == before["committee_events"] + 1
     if name == "advisories:act":  # approve: one audit event, nothing else
         return after["advisory_events"] == before["advisory_events"] + 1
     if name == "accounts:tokens":

@@ -55,7 +55,7 @@ def _must_see(w: World, principal: Principal) -> set[matrix.Marker]:
             continue
         role = matrix.case_role(viewer, marker.case)
         if marker.kind == "message" or (marker.kind in {"case", "identity", "attachment", "event"}
-                                        and role in {"staff", "participant"}):
+                                        and role in {"staff", "participant", "committee"}):
             out.add(marker)
     return out
 
@@ -82,7 +82,11 @@ def test_positive_controls_cover_each_kind_of_secret(w: World):
     """The scan is only as good as its markers: each kind is planted and visible to someone entitled."""
     kinds = {marker.kind for marker in w.markers}
     assert kinds == {"case", "identity", "message", "attachment", "event", "status_token", "token_name", "raw_token",
-                     "advisory_draft"}
+                     "advisory_draft", "priority"}
+    information = next(m for m in w.markers if m.kind == "priority")  # priority information of ``own``
+    own = w.cases["own"].id
+    assert information.text in w.client(PRINCIPALS["recipient"]).get(f"/priority/{own}/").content.decode()
+    assert information.text in w.client(PRINCIPALS["coordinator"]).get(f"/console/cases/{own}/").content.decode()
     draft = next(m for m in w.markers if m.kind == "advisory_draft")  # an unpublished advisory's title
     preview = f"/console/advisories/{w.advisories['draft'].id}/preview/"
     assert draft.text in w.client(PRINCIPALS["coordinator"]).get(preview).content.decode()

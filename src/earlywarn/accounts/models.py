@@ -127,3 +127,53 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Invitation(models.Model):
+    """An invitation to become a member of an organisation (docs/coordination.md, "Developer accounts").
+
+    The developer's notice mail carries the secret; only its SHA-256 is stored (decision 0003's design, as the
+    operator's link). It expires, works once, and a later notice issues a new one. ``case_id`` names the case
+    whose notice carried it (for the audit trail and the page it leads to); it is not a foreign key so that
+    accounts stays below cases.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.MEMBER)
+    case_id = models.UUIDField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation_id}"
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SecurityContact(models.Model):
+    """How to reach an organisation's security team besides ``Organisation.contact_email`` (the developer
+    directory, partnership.md §3.2 step 4): its OpenPGP key, security.txt and web form."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, primary_key=True,
+                                        related_name="security_contact")
+    pgp_key = models.TextField(_("OpenPGP public key"), blank=True)
+    pgp_fingerprint = models.CharField(_("OpenPGP fingerprint"), max_length=64, blank=True)
+    security_txt_url = models.URLField(_("security.txt address"), blank=True)
+    web_form_url = models.URLField(_("web form address"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.organisation_id)

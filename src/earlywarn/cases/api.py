@@ -236,7 +236,11 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> Any:
         return out
     if case.flow == Flow.PRODUCT and action in COORDINATION_ACTIONS:
         coordination_perform(actor=actor, case=case, name=action, data=body)
-        return case_out(actor, access_case(actor, case_id))
+        try:
+            return case_out(actor, access_case(actor, case_id))
+        except CaseNotFound:  # the last committee vote decided, the referral ended and with it the member's access:
+            case.refresh_from_db()  # the case they just acted on, for the outcome of their own action (no actions)
+            return case_out(actor, case)
     payload = _action_input(body)
     if action == "reclassify":
         case = case_reclassify(actor=actor, case=case, reason=payload.reason)

@@ -13,6 +13,8 @@ Rules, in short:
 * A participant's private link (websites: the operator's page) acts for that one organisation on that one case,
   like a member of it; operators and builders may also respond (acknowledge, report the fix, add a builder).
 * Developers brought into a product case may respond there (confirm receipt, state per product).
+* A publication judgment committee member seated on a case sees its summary (no finder identity, no messages, no
+  attachments) and votes there; nothing else (docs/committee.md).
 * Nobody else sees anything. A case outside an actor's scope is indistinguishable from a missing one.
 """
 
@@ -22,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
@@ -51,6 +53,8 @@ class Action(StrEnum):
     STATS_VIEW = "stats:quarterly:view"  # the published quarterly statistics (aggregates only)
     ADVISORY_EDIT = "advisory:edit"  # write and preview advisories (drafts are staff-only, security.md)
     ADVISORY_PUBLISH = "advisory:publish"  # approve and publish advisories (docs/advisories.md)
+    CASE_COMMITTEE_VOTE = "case:committee:vote"  # a seated committee member's vote: personal, no staff role grants it
+    COMMITTEE_MANAGE = "committee:manage"  # the committee's pool: members and their declared interests
 
 
 class StaffScope(StrEnum):
@@ -70,10 +74,15 @@ _STAFF_READ = frozenset(
      Action.CASE_EVENTS_VIEW, Action.CASE_ATTACHMENT_VIEW, Action.QUEUE_VIEW}
 )
 
+# What only the parties of a case do, speaking for themselves: no staff role answers for a developer or an operator
+# (their actions would be refused by the services anyway, for want of an organisation to answer for).
+_PARTICIPANT_ANSWERS = frozenset({Action.CASE_DEVELOPER_RESPOND, Action.CASE_OPERATOR_RESPOND})
+
 # The staff policy table. A role grants its actions only through a membership in one of these kinds.
 STAFF_GRANTS: dict[str, StaffGrant] = {
     Role.ADMINISTRATOR: StaffGrant(
-        frozenset({OrganisationKind.RECEIVING, OrganisationKind.COORDINATING}), StaffScope.ALL, frozenset(Action)
+        frozenset({OrganisationKind.RECEIVING, OrganisationKind.COORDINATING}), StaffScope.ALL,
+        frozenset(Action) - _PARTICIPANT_ANSWERS,
     ),
     Role.HANDLER: StaffGrant(
         frozenset({OrganisationKind.RECEIVING}),
@@ -108,6 +117,9 @@ class Actor:
     link_organisation_id: uuid.UUID | None = None
     link_label: str = ""
     is_system: bool = False  # periodic jobs: no rights at all, named "system" in the audit trail
+    # ...except the few a job is built for, named where it creates its actor (docs/access-policy.md): the scheduled
+    # publication of coordination/schedule.py publishes product cases at their agreed date-time.
+    system_actions: frozenset[Action] = frozenset()
     _grants: dict[str, StaffGrant] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
@@ -125,8 +137,8 @@ class Actor:
         return cls(status_report_id=report_id)
 
     @classmethod
-    def system(cls) -> Actor:
-        return cls(is_system=True)
+    def system(cls, may: frozenset[Action] = frozenset()) -> Actor:
+        return cls(is_system=True, system_actions=may)
 
     @classmethod
     def for_participant_link(cls, case_id: uuid.UUID, organisation_id: uuid.UUID, label: str) -> Actor:
@@ -174,6 +186,8 @@ class Actor:
         return bool(self.staff_grants)
 
     def staff_may(self, action: Action, case: Case | None = None) -> bool:
+        if self.is_system:
+            return action in self.system_actions
         for grant in self.staff_grants:
             if action not in grant.actions:
                 continue
@@ -264,6 +278,8 @@ def may(actor: Actor, action: Action) -> bool:
 
 def can(actor: Actor, action: Action, case: Case) -> bool:
     """May ``actor`` do ``action`` on ``case``? The single answer every entry point relies on."""
+    if action is Action.CASE_COMMITTEE_VOTE:  # personal: only a member seated on the case votes, whatever else
+        return actor.user is not None and ParticipantRole.COMMITTEE in _participation_roles(actor, case)
     if actor.staff_may(action, case):
         return True
     if actor.status_report_id is not None:  # a status link reaches exactly one report, as its finder
@@ -273,6 +289,8 @@ def can(actor: Actor, action: Action, case: Case) -> bool:
     roles = _participation_roles(actor, case)
     if not roles:
         return False
+    if roles == {ParticipantRole.COMMITTEE}:  # a committee member only: the case summary (and the vote, above)
+        return action is Action.CASE_VIEW
     if action is Action.CASE_FINDER_IDENTITY:
         return ParticipantRole.DEVELOPER in roles and case.report.consent_share_identity
     if action is Action.CASE_OPERATOR_RESPOND:
@@ -322,7 +340,7 @@ def messages_visible_to(actor: Actor, case: Case) -> QuerySet[Message]:
         return messages.all()
     if _is_finder(actor, case):
         return messages.filter(visibility=Visibility.FINDER)
-    if _participation_roles(actor, case):
+    if _participation_roles(actor, case) - {ParticipantRole.COMMITTEE}:
         return messages.filter(
             Q(visibility=Visibility.PARTICIPANTS)
             | Q(visibility=Visibility.ORGANISATION, organisation_id__in=actor.participant_org_ids)
@@ -348,6 +366,16 @@ def attachments_visible_to(actor: Actor, case: Case) -> QuerySet[Attachment]:
         return attachments
     if is_finder(actor, case):
         return attachments.filter(visibility=Visibility.FINDER)
-    if _participation_roles(actor, case):
+    if _participation_roles(actor, case) - {ParticipantRole.COMMITTEE}:
         return attachments.filter(visibility=Visibility.PARTICIPANTS)
     return attachments.none()
+
+
+def priority_deliveries_visible_to(actor: Actor) -> QuerySet[Any]:
+    """Priority information (§4.9) addressed to the actor's organisations: a recipient sees the countermeasure
+    information delivered to it and nothing else of the case (it is not a case participant)."""
+    from earlywarn.coordination.models import PriorityDelivery  # the coordination app builds on this module
+
+    if actor.user is None or actor.link_case_id is not None or not actor.participant_org_ids:
+        return PriorityDelivery.objects.none()
+    return PriorityDelivery.objects.filter(organisation_id__in=actor.participant_org_ids)

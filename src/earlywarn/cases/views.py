@@ -33,6 +33,7 @@ from earlywarn.cases.policy import (
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
+from earlywarn.committee.selectors import panel_context as committee_panel
 from earlywarn.coordination.views import panel_context as coordination_panel
 from earlywarn.websites.console import panel_context
 
@@ -75,7 +76,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     states = sorted(labels.items())
     return render(request, "cases/queue.html", {"cases": cases, "flow": flow or "", "state": state or "all",
                                                 "states": states, "language": _language(),
-                                                "website_staff": actor.staff_may(Action.CASE_HANDLE_WEBSITE)})
+                                                "website_staff": actor.staff_may(Action.CASE_HANDLE_WEBSITE),
+                                                "coordination_staff": actor.staff_may(Action.CASE_COORDINATE)})
 
 
 @login_required
@@ -104,6 +106,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "other_flow": Flow.WEBSITE.value if case.flow == Flow.PRODUCT else Flow.PRODUCT.value,
         **(panel_context(actor, case) if case.flow == Flow.WEBSITE else {}),
         **(coordination_panel(actor, case) if case.flow == Flow.PRODUCT else {}),
+        **(committee_panel(actor, case) if case.flow == Flow.PRODUCT else {}),
     })
 
 

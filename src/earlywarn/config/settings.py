@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "earlywarn.web",
     "earlywarn.websites",
     "earlywarn.coordination",
+    "earlywarn.committee",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,8 @@ EARLYWARN = {
     # "accepted" (the day the report was accepted); the target counts business days unless this is off.
     "COORDINATION_START_DATE": env_str("EARLYWARN_COORDINATION_START_DATE", "first_notified"),
     "PUBLICATION_TARGET_BUSINESS_DAYS": env_bool("EARLYWARN_PUBLICATION_TARGET_BUSINESS_DAYS", default=True),
+    # Reminders to a developer that has not confirmed receipt, in days after its notice, counted like the target.
+    "DEVELOPER_REMINDER_DAYS": env_list("EARLYWARN_DEVELOPER_REMINDER_DAYS", ["5", "10", "20"]),
     # Closures that are not business days besides weekends and national holidays (stats/calendar.py).
     "CLOSURE_DAYS": env_str("EARLYWARN_CLOSURE_DAYS", "12-29..01-03"),
     # Tracking number prefix of reports: e.g. EW-2026-7K3M-Q9TD.
@@ -247,6 +250,20 @@ EARLYWARN = {
     # Published category of states whose bucket the source documents leave open (partnership.md §3.6).
     "CATEGORY_EOL_A": env_str("EARLYWARN_CATEGORY_EOL_A", "individual_handling"),
     "CATEGORY_KNOWN_VULNERABILITY": env_str("EARLYWARN_CATEGORY_KNOWN_VULNERABILITY", "individual_handling"),
+    # §4.9 priority information provision: the sectors recipients belong to (codes; electric power and government
+    # agencies are the only ones the sources name), how many business days before publication the countermeasure
+    # information goes out ("数日程度": a few days), and whether cases published after the committee (調整不能, EOL
+    # cases D/E) may be provided at all - an open point of §4.7/§4.9.
+    "PRIORITY_SECTORS": env_list("EARLYWARN_PRIORITY_SECTORS", ["electric_power", "government"]),
+    "PRIORITY_LEAD_DAYS": env_int("EARLYWARN_PRIORITY_LEAD_DAYS", 3),
+    "PRIORITY_AFTER_COMMITTEE": env_bool("EARLYWARN_PRIORITY_AFTER_COMMITTEE", default=False),
+    # §4.11 individual handling (個別対応): "notify_all" (the guideline: the developer can notify every user) or
+    # "limited_users" (the 2021 study group: also not a general-purpose product with many or unspecified users).
+    "INDIVIDUAL_HANDLING_RULE": env_str("EARLYWARN_INDIVIDUAL_HANDLING_RULE", "notify_all"),
+    # §2 #8 / §4.7 the publication judgment committee (docs/committee.md): members seated per case, and whether its
+    # decision binds (the platform carries it out) or advises (the coordinator decides) - an open point of §4.7.
+    "COMMITTEE_SIZE": env_int("EARLYWARN_COMMITTEE_SIZE", 3),
+    "COMMITTEE_BINDING": env_bool("EARLYWARN_COMMITTEE_BINDING", default=True),
     # S18: the website operator types that count as small companies; the sources do not say (docs/statistics.md).
     "SMALL_COMPANY_OPERATOR_TYPES": env_list("EARLYWARN_SMALL_COMPANY_OPERATOR_TYPES",
                                              ["unlisted_company", "other_company"]),
@@ -268,6 +285,8 @@ EARLYWARN = {
     "OPENPGP_HOME": env_str("EARLYWARN_OPENPGP_HOME", str(DATA_DIR / "openpgp")),
     # Websites (docs/websites.md). The operator's private link lives this long from its issue.
     "OPERATOR_LINK_DAYS": env_int("EARLYWARN_OPERATOR_LINK_DAYS", 365),
+    # A developer's invitation (the account link in its notice, docs/coordination.md) works this many days, once.
+    "DEVELOPER_INVITATION_DAYS": env_int("EARLYWARN_DEVELOPER_INVITATION_DAYS", 30),
     # The notification asks for an acknowledgement within this many days (§4.21: "promptly"; the number is ours).
     "OPERATOR_ACK_DAYS": env_int("EARLYWARN_OPERATOR_ACK_DAYS", 14),
     # Reminders, in days after the notification, while no fix has been reported.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("console/", include("earlywarn.cases.urls")),
     path("", include("earlywarn.websites.urls")),
     path("", include("earlywarn.coordination.urls")),
+    path("", include("earlywarn.committee.urls")),
+    path("", include("earlywarn.coordination.portal_urls")),
     path("accounts/", include("earlywarn.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -33,6 +33,9 @@ def coordination_for(actor: Actor, case: Case) -> dict[str, Any] | None:
                         "version": s.version, "status": s.status, "fixed_version": s.fixed_version,
                         "statement": s.statement, "updated_at": s.updated_at} for s in statements],
     }
+    from earlywarn.coordination.dashboard import schedule_for  # the dashboard module builds on this one
+
+    out["schedule"] = schedule_for(actor, case)
     if staff:
         out["contact_attempts"] = [{"organisation": str(a.organisation_id), "channel": a.channel, "note": a.note,
                                     "attempted_at": a.attempted_at, "recorded_by": a.recorded_by}
@@ -40,8 +43,35 @@ def coordination_for(actor: Actor, case: Case) -> dict[str, Any] | None:
     return out
 
 
+# A listed developer stays on the public list while its case is before the committee (it is still unreachable);
+# resuming coordination or the publication ends the listing.
+LISTED_STATES = ("unreachable_listed", "committee")
+
+
 def unreachable_public() -> QuerySet[UnreachableListing]:
     """The public list (連絡不能開発者一覧): current listings of cases still listed; two fields and the date only."""
-    return (UnreachableListing.objects.filter(ended_at__isnull=True, case__state="unreachable_listed",
+    return (UnreachableListing.objects.filter(ended_at__isnull=True, case__state__in=LISTED_STATES,
                                               case__flow="product")
             .only("id", "developer_name", "product", "listed_at").order_by("-listed_at", "id"))
+
+
+def outcomes_for(actor: Actor, case: Case) -> dict[str, Any]:
+    """EOL assessment, individual-handling requests and priority provision as ``actor`` may see them: coordinators
+    all of it; a developer only its own organisation's requests (never the priority recipients)."""
+    from earlywarn.coordination.models import EolAssessment, PrioritySelection
+    from earlywarn.coordination.priority import configured_sectors, sector_label
+
+    staff = can(actor, Action.CASE_COORDINATE, case)
+    requests = case.individual_requests.select_related("organisation")
+    if not staff:
+        requests = requests.filter(organisation_id__in=actor.participant_org_ids)
+    out: dict[str, Any] = {"individual_requests": list(requests)}
+    if staff:
+        selection = PrioritySelection.objects.filter(case=case).first()
+        out.update({
+            "eol": EolAssessment.objects.filter(case=case).select_related("product").first(),
+            "priority": selection,
+            "priority_deliveries": list(selection.deliveries.select_related("organisation")) if selection else [],
+            "priority_sectors": [(code, sector_label(code)) for code in configured_sectors()],
+        })
+    return out

@@ -24,7 +24,7 @@ from earlywarn.coordination.models import (
     ProductStatus,
     UnreachableListing,
 )
-from earlywarn.notify.services import mail_enqueue
+from earlywarn.coordination.notice_mail import notice_send
 from earlywarn.websites.contacts import clean_email
 
 ACTIVE = frozenset({"coordinating", "unreachable_listed", "committee"})
@@ -84,8 +84,7 @@ def _notify(actor: Actor, case: Case, developers: list[tuple[Organisation, str]]
         CaseParticipant.objects.get_or_create(case=case, organisation=org, role=ParticipantRole.DEVELOPER,
                                               removed_at=None)
         DeveloperNotice.objects.create(case=case, organisation=org, email=address, language=language)
-        mail_enqueue(template="developer_notification", to=address, language=language, case=case,
-                     context={"tracking_id": case.tracking_id, "organisation": org.display_name(language)})
+        notice_send(case=case, organisation=org, address=address, language=language)  # with the portal invitation
         event_record(case=case, actor=actor, tag="case:developer:notified", data={"organisation": str(org.pk)})
         added += 1
     return added
@@ -221,5 +220,8 @@ def coordination_resume(*, actor: Actor, case: Case, reason: str = "") -> Case:
 
     def effects(updated: Case) -> None:
         updated.unreachable_listings.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+        from earlywarn.committee.services import referral_end_on_resume  # the committee builds on this app
+
+        referral_end_on_resume(actor, updated)
 
     return case_transition(actor=actor, case=case, action="resume_coordination", reason=reason, effects=effects)

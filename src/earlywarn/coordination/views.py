@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,11 +24,19 @@ from earlywarn.coordination.actions import (
     coordination_actions_for,
     form_data,
 )
-from earlywarn.coordination.models import ProductStatus
-from earlywarn.coordination.selectors import coordination_for, unreachable_public
+from earlywarn.coordination.dashboard import schedule_for
+from earlywarn.coordination.disputes import disputes_for
+from earlywarn.coordination.models import EolCase, ProductStatus
+from earlywarn.coordination.selectors import coordination_for, outcomes_for, unreachable_public
 from earlywarn.coordination.services import CHANNELS
 
 PAGE_SIZE = 50
+# The §4.11 criteria the coordinator records before deciding on individual handling.
+INDIVIDUAL_QUESTIONS = (
+    ("general_purpose", gettext_lazy("Is it a general-purpose product (汎用性を有する製品)?")),
+    ("many_or_unspecified_users", gettext_lazy("Does it have many or unspecified users (多数または不特定の利用者)?")),
+    ("all_users_notified", gettext_lazy("Can the developer notify every user of the product?")),
+)
 
 
 def panel_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -37,7 +45,10 @@ def panel_context(actor: Actor, case: Case) -> dict[str, Any]:
     offer = can(actor, Action.CASE_COORDINATE, case) and bool({"start_coordination", "add_developer"} & set(actions))
     return {
         "coordination": coordination_for(actor, case), "coordination_actions": actions,
-        "product_statuses": ProductStatus.choices, "contact_channels": CHANNELS,
+        "schedule": schedule_for(actor, case),
+        "disputes": disputes_for(actor, case),
+        "product_statuses": ProductStatus.choices, "contact_channels": CHANNELS, "eol_cases": EolCase.choices,
+        "outcomes": outcomes_for(actor, case), "individual_questions": INDIVIDUAL_QUESTIONS,
         "developer_choices": (Organisation.objects.filter(kind=OrganisationKind.DEVELOPER).exclude(contact_email="")
                               .only("id", "name")[:500] if offer else []),
     }
@@ -53,8 +64,9 @@ def coordination_act(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         raise Http404 from exc
     name = request.POST.get("action", "")
     data = form_data(name, request.POST)
-    if name in COORDINATION_ACTIONS and "organisations" in COORDINATION_ACTIONS[name].fields:  # a multiple select
-        data["organisations"] = ",".join(request.POST.getlist("organisations"))
+    for multiple in ("organisations", "sectors", "members"):  # multiple selects
+        if name in COORDINATION_ACTIONS and multiple in COORDINATION_ACTIONS[name].fields:
+            data[multiple] = ",".join(request.POST.getlist(multiple))
     try:
         action_perform(actor=actor, case=case, name=name, data=data)
     except ActionDenied:
