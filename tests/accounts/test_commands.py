@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from earlywarn.accounts.models import ApiToken, Membership, Organisation, User
 from earlywarn.accounts.services import token_revoke
 from earlywarn.cases.models import Case
+from earlywarn.committee.models import CommitteeMember
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +28,16 @@ def test_load_demo_is_idempotent() -> None:
     call_command("load_demo", stdout=StringIO())
     first = _counts()
     assert first["organisations"] == 6
-    assert first["users"] == 5
+    assert first["users"] == 9
     assert first["authenticators"] == 3
     assert first["cases"] >= 5
     assert set(Case.objects.values_list("flow", flat=True)) == {"product", "website"}
     assert Case.objects.filter(state="not_accepted").count() == 1
     assert Organisation.objects.get(kind="critical_infrastructure").sector == "electric_power"
+    demo_case = Case.objects.get(state="coordinating")  # the developer portal and the dashboard show it
+    assert demo_case.schedule.proposed_at is not None
+    assert demo_case.developer_notices.count() == 1
+    assert CommitteeMember.objects.count() == 3
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert _counts() == first

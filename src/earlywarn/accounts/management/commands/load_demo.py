@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from earlywarn.accounts.management.commands._staff import ensure_membership, ensure_totp, ensure_user
 from earlywarn.accounts.models import Organisation, OrganisationKind, Role
 from earlywarn.advisories.demo import demo_advisories_load
+from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge
 from earlywarn.intake.services import report_submit
@@ -40,7 +43,12 @@ USERS = [
     ("coordinator@demo.earlywarn.test", "Demo Coordinator", "en", "coordinating", Role.COORDINATOR, True),
     ("developer@demo.earlywarn.test", "Demo Developer", "en", "developer_a", Role.MEMBER, False),
     ("finder@demo.earlywarn.test", "デモ発見者", "ja", None, None, False),
+    ("recipient@demo.earlywarn.test", "デモ電力 CSIRT", "ja", "critical", Role.MEMBER, False),
+    ("committee1@demo.earlywarn.test", "デモ委員 一", "ja", None, None, False),
+    ("committee2@demo.earlywarn.test", "デモ委員 二", "ja", None, None, False),
+    ("committee3@demo.earlywarn.test", "Demo Committee Member", "en", None, None, False),
 ]
+COMMITTEE = ("committee1@demo.earlywarn.test", "committee2@demo.earlywarn.test", "committee3@demo.earlywarn.test")
 
 _BASE = {"exploitation": "unknown", "vendor_informed": False, "finder_organisation": "", "credit": "name",
          "credit_name": "", "consent_share_identity": False}
@@ -97,6 +105,25 @@ REPORTS: list[dict[str, Any]] = [
 ]
 
 
+def coordination_demo_load(users: dict[str, Any], orgs: dict[str, Organisation]) -> None:
+    """The committee's pool, and the first product report under coordination with サンプルソフト, a publication
+    date proposed five weeks ahead, so that the developer portal and the coordinators' dashboard show something."""
+    from earlywarn.committee.models import CommitteeMember
+    from earlywarn.coordination.schedule import publication_propose
+    from earlywarn.coordination.services import coordination_start
+
+    for email in COMMITTEE:
+        CommitteeMember.objects.create(user=users[email], note="demo")
+    coordinator = Actor.for_user(users["coordinator@demo.earlywarn.test"])
+    case = Case.objects.filter(flow="product", state="content_check").order_by("created_at").first()
+    if case is None:
+        return
+    case = coordination_start(actor=coordinator, case=case, organisations=str(orgs["developer_a"].id))
+    when = timezone.localtime() + timedelta(weeks=5)
+    publication_propose(actor=coordinator, case=case, publish_at=when.strftime("%Y-%m-%d 10:00"),
+                        time_zone="Asia/Tokyo")
+
+
 class Command(BaseCommand):
     help = "Load demo organisations, users (see docs/demo.md) and reports. Does nothing if already loaded."
 
@@ -133,6 +160,7 @@ class Command(BaseCommand):
                                       reason_code="out_of_scope")
                 self.stdout.write(f"report: {receipt.report.tracking_id} {spec['kind']} [{case.state}] "
                                   f"{spec['submission']['title']}")
+            coordination_demo_load(users, orgs)
             for advisory in demo_advisories_load(author=users["coordinator@demo.earlywarn.test"],
                                                  approver=users["admin@demo.earlywarn.test"]):
                 self.stdout.write(f"advisory: {advisory.tracking_id} {advisory.title_en}")
