@@ -30,3 +30,15 @@ class ConcurrentChange(DomainError):
 class ValidationFailed(DomainError):
     code = "validation_failed"
     status = 422
+
+
+def clean_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
+    """A text field of a service's input, stripped: required and at most ``limit`` characters, else refused."""
+    from django.utils.translation import gettext as _
+
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(_("This field is required."), field=field)
+    if len(value) > limit:
+        raise ValidationFailed(_("The text is too long."), field=field)
+    return value

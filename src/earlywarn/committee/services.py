@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Membership
-from earlywarn.cases.errors import InvalidTransition, ValidationFailed
+from earlywarn.cases.errors import InvalidTransition, ValidationFailed, clean_text
 from earlywarn.cases.models import Case, CaseParticipant, ParticipantRole
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can
 from earlywarn.cases.services import case_transition, event_record
@@ -30,6 +30,7 @@ from earlywarn.committee.models import (
     Vote,
 )
 from earlywarn.config.knobs import knob_int
+from earlywarn.coordination.services import require_product
 from earlywarn.notify.services import mail_enqueue
 
 REFERABLE = frozenset({"coordinating", "unreachable_listed"})
@@ -42,22 +43,6 @@ YES, NO = frozenset({"1", "true", "on", "yes"}), frozenset({"", "0", "false", "o
 def committee_size() -> int:
     """How many members sit on one case (EARLYWARN_COMMITTEE_SIZE, at least 1)."""
     return max(1, knob_int("COMMITTEE_SIZE"))
-
-
-def _require(actor: Actor, case: Case, action: Action, states: frozenset[str]) -> None:
-    if not can(actor, action, case):
-        raise ActionDenied
-    if case.flow != "product" or case.state not in states:
-        raise InvalidTransition(_("This is not possible for this case in its current state."))
-
-
-def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise ValidationFailed(_("The text is too long."), field=field)
-    return value
 
 
 def open_referral(case: Case) -> Referral | None:
@@ -133,10 +118,10 @@ def _member_name(member: CommitteeMember) -> str:
 
 def committee_refer(*, actor: Actor, case: Case, reason_code: str = "", reason: str = "") -> Case:
     """Refer a 連絡不能 or 調整不能 case to the committee (§4.6, §4.7; EOL cases D and E of §4.8)."""
-    _require(actor, case, Action.CASE_COORDINATE, REFERABLE)
+    require_product(actor, case, Action.CASE_COORDINATE, REFERABLE)
     if reason_code not in ReferralReason.values:
         raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
-    reason = _text(reason, "reason", 5_000, required=True)
+    reason = clean_text(reason, "reason", 5_000, required=True)
     try:
         eol_case = case.eol.eol_case
     except ObjectDoesNotExist:
@@ -157,7 +142,7 @@ def committee_refer(*, actor: Actor, case: Case, reason_code: str = "", reason: 
 def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Seat]:
     """Seat the committee for a case: the members named (ids), or the platform's conflict-free proposal when none
     is named. Members without a vote who are not named again leave the case."""
-    _require(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
+    require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     size = committee_size()
     ids = _member_ids(members)
     conflicted = conflicted_member_ids(case)
@@ -220,9 +205,9 @@ def _flag(value: str, field: str) -> bool:
 def committee_meeting_schedule(*, actor: Actor, case: Case, held_on: str = "", urgent: str = "",
                                meeting: str = "", note: str = "") -> Meeting:
     """Put the case on a meeting: a new one on ``held_on`` (urgent: this case alone), or an existing one."""
-    _require(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
+    require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     is_urgent = _flag(urgent, "urgent")
-    note = _text(note, "note", 300)
+    note = clean_text(note, "note", 300)
     existing: Meeting | None = None
     day: date | None = None
     if (meeting or "").strip():
@@ -261,14 +246,14 @@ def committee_meeting_schedule(*, actor: Actor, case: Case, held_on: str = "", u
 def _decision(value: str, reasons: str) -> tuple[str, str]:
     if value not in Decision.values:
         raise ValidationFailed(_("Choose a value from the list."), field="decision")
-    return value, _text(reasons, "reasons", 10_000, required=True)
+    return value, clean_text(reasons, "reasons", 10_000, required=True)
 
 
 def committee_vote(*, actor: Actor, case: Case, decision: str = "", reasons: str = "") -> Vote:
     """A seated member's vote with reasons. When every seated member has voted, the majority decides."""
     if not can(actor, Action.CASE_COMMITTEE_VOTE, case):
         raise ActionDenied
-    _require(actor, case, Action.CASE_VIEW, BEFORE_COMMITTEE)
+    require_product(actor, case, Action.CASE_VIEW, BEFORE_COMMITTEE)
     decision, reasons = _decision(decision, reasons)
     with transaction.atomic():
         locked = _lock(case)
@@ -318,7 +303,7 @@ def _decide(case: Case, referral: Referral, decision: str, reasons: str, by: str
 
 def committee_decision_record(*, actor: Actor, case: Case, decision: str = "", reasons: str = "") -> Referral:
     """The coordinator records the decision the committee reached at its meeting."""
-    _require(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
+    require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     decision, reasons = _decision(decision, reasons)
     with transaction.atomic():
         locked = _lock(case)
@@ -335,11 +320,11 @@ def committee_decision_record(*, actor: Actor, case: Case, decision: str = "", r
 
 def committee_publish(*, actor: Actor, case: Case, reason: str = "") -> Case:
     """Publish as 調整不能 after the committee decided to publish (a 利用中止 notice for EOL cases D and E)."""
-    _require(actor, case, Action.CASE_PUBLISH, BEFORE_COMMITTEE)
+    require_product(actor, case, Action.CASE_PUBLISH, BEFORE_COMMITTEE)
     referral = _referral(case)
     if referral.decision != Decision.PUBLISH:
         raise InvalidTransition(_("The committee has not decided to publish this case."))
-    reason = _text(reason, "reason", 5_000) or referral.decision_reasons or _("Published after the committee.")
+    reason = clean_text(reason, "reason", 5_000) or referral.decision_reasons or _("Published after the committee.")
 
     def effects(updated: Case) -> None:
         from earlywarn.coordination.schedule import developer_mail

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, OrganisationKind, SecurityContact
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 from earlywarn.notify import pgp
 from earlywarn.websites.contacts import clean_email
@@ -86,15 +86,6 @@ def _url(value: str, field: str) -> str:
     return value
 
 
-def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise ValidationFailed(_("The text is too long."), field=field)
-    return value
-
-
 def _key(armored: str, fingerprint: str) -> tuple[str, str]:
     armored = (armored or "").strip()
     wanted = re.sub(r"\s+", "", fingerprint or "").upper()
@@ -121,12 +112,12 @@ def developer_save(*, actor: Actor, data: dict[str, str], organisation: Organisa
     contact's pinned key)."""
     if not may_use_directory(actor):
         raise ActionDenied
-    name = _text(data.get("name", ""), "name", 300, required=True)
-    name_en = _text(data.get("name_en", ""), "name_en", 300)
+    name = clean_text(data.get("name", ""), "name", 300, required=True)
+    name_en = clean_text(data.get("name_en", ""), "name_en", 300)
     email = clean_email(data.get("contact_email", ""), field="contact_email")
     security_txt = _url(data.get("security_txt_url", ""), "security_txt_url")
     web_form = _url(data.get("web_form_url", ""), "web_form_url")
-    note = _text(data.get("note", ""), "note", 5_000)
+    note = clean_text(data.get("note", ""), "note", 5_000)
     key, fingerprint = _key(data.get("pgp_key", ""), data.get("pgp_fingerprint", ""))
     with transaction.atomic():
         if organisation is None:

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor
 from earlywarn.cases.services import case_transition, event_record
 from earlywarn.coordination.models import DeveloperProduct, EolAssessment, EolCase, IndividualHandlingRequest
-from earlywarn.coordination.services import ACTIVE, _notice, _own_notices, _text, require_product
+from earlywarn.coordination.services import ACTIVE, _notice, _own_notices, require_product
 
 COORDINATING = frozenset({"coordinating"})
 STOP_USING_CASES = frozenset({EolCase.C, EolCase.D, EolCase.E})  # §4.8: a 利用中止 (stop using) publication
@@ -59,12 +59,12 @@ def eol_assess(*, actor: Actor, case: Case, organisation: str = "", product: str
     """Record that the product is past its end of support and which of the cases A–E applies (re-assessable)."""
     require_product(actor, case, Action.CASE_COORDINATE, ACTIVE)
     notice = _notice(case, organisation)
-    name = _text(product, "product", 200, required=True)
+    name = clean_text(product, "product", 200, required=True)
     ended = _date(support_ended_on, "support_ended_on")
     if ended > timezone.localdate():
         raise ValidationFailed(_("Support has not ended yet: an EOL case needs a past end of support."),
                                field="support_ended_on")
-    url = _text(eol_notice_url, "eol_notice_url", 500)
+    url = clean_text(eol_notice_url, "eol_notice_url", 500)
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)
@@ -73,7 +73,7 @@ def eol_assess(*, actor: Actor, case: Case, organisation: str = "", product: str
     choice = (eol_case or "").strip().upper()
     if choice not in EolCase.values:
         raise ValidationFailed(_("Choose a value from the list."), field="eol_case")
-    why = _text(reason, "reason", 5_000, required=True)
+    why = clean_text(reason, "reason", 5_000, required=True)
     with transaction.atomic():
         row, _created = DeveloperProduct.objects.get_or_create(organisation=notice.organisation, name=name)
         row.support_ended_on, row.eol_notice_url = ended, url or row.eol_notice_url
@@ -125,7 +125,7 @@ def individual_request(*, actor: Actor, case: Case, organisation: str = "",
     if len(notices) > 1:
         raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
     org = notices[0].organisation
-    description = _text(users_description, "users_description", 5_000, required=True)
+    description = clean_text(users_description, "users_description", 5_000, required=True)
     with transaction.atomic():
         if case.individual_requests.filter(organisation=org, decision=IndividualHandlingRequest.Decision.PENDING
                                            ).exists():
@@ -154,7 +154,7 @@ def individual_decide(*, actor: Actor, case: Case, decision: str = "", general_p
     general = _yes_no(general_purpose, "general_purpose")
     many = _yes_no(many_or_unspecified_users, "many_or_unspecified_users")
     notified = _yes_no(all_users_notified, "all_users_notified")
-    why = _text(reasons, "reasons", 5_000, required=True)
+    why = clean_text(reasons, "reasons", 5_000, required=True)
     if decision == "approve" and not _rule_allows(general, many, notified):
         raise ValidationFailed(_("The criteria recorded do not allow individual handling under the rule in force."),
                                field="decision")
@@ -187,6 +187,6 @@ def individual_decide(*, actor: Actor, case: Case, decision: str = "", general_p
 def known_vulnerability_close(*, actor: Actor, case: Case, reference: str = "", reason: str = "") -> Case:
     """Close a case whose vulnerability is already known (no publication under the rules), naming where."""
     require_product(actor, case, Action.CASE_COORDINATE, frozenset({"content_check", "coordinating"}))
-    where = _text(reference, "reference", 300, required=True)
+    where = clean_text(reference, "reference", 300, required=True)
     return case_transition(actor=actor, case=case, action="close_known_vulnerability", reason=reason,
                            data={"reference": where})

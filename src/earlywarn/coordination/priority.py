@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from earlywarn.accounts.models import Organisation, OrganisationKind
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.models import Case, PriorityProvision
 from earlywarn.cases.policy import Action, Actor, CaseNotFound, priority_deliveries_visible_to
 from earlywarn.cases.services import event_record
 from earlywarn.config.knobs import knob_int, knob_list
 from earlywarn.coordination.models import EolAssessment, PriorityDelivery, PrioritySelection, PublicationSchedule
 from earlywarn.coordination.outcomes import COMMITTEE_CASES
-from earlywarn.coordination.services import _text, require_product
+from earlywarn.coordination.services import require_product
 from earlywarn.notify.services import mail_enqueue
 from earlywarn.stats.calendar import is_business_day
 
@@ -77,7 +77,7 @@ def priority_select(*, actor: Actor, case: Case, sectors: str = "", lead_busines
     if any(code not in allowed for code in chosen):
         raise ValidationFailed(_("Choose a value from the list."), field="sectors")
     days = _lead_days(lead_business_days)
-    text = _text(information, "information", 20_000, required=True)
+    text = clean_text(information, "information", 20_000, required=True)
     if _excluded_after_committee(case):
         raise ValidationFailed(_("Cases published through the committee are not provided in advance under the "
                                  "current settings."), field="sectors")

@@ -20,14 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.cases.errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
+from earlywarn.cases.errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed, clean_text
 from earlywarn.cases.models import Case, CaseEvent
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can
 from earlywarn.cases.services import case_transition, event_record
 from earlywarn.config.knobs import knob_list
 from earlywarn.coordination.models import DeveloperNotice, DeveloperReminder, PublicationSchedule
 from earlywarn.coordination.schedule_advisory import publish_effects
-from earlywarn.coordination.services import ACTIVE, _own_notices, _text, require_product
+from earlywarn.coordination.services import ACTIVE, _own_notices, require_product
 from earlywarn.intake.tokens import status_url
 from earlywarn.notify.services import mail_enqueue
 from earlywarn.stats.calendar import is_business_day
@@ -115,7 +115,7 @@ def publication_propose(*, actor: Actor, case: Case, publish_at: str = "", time_
     """The coordinator proposes a publication date-time; a proposal replaces an agreed date (re-agreement)."""
     require_product(actor, case, Action.CASE_COORDINATE, SCHEDULABLE)
     when, zone = parse_when(publish_at, time_zone)
-    reason = _text(reason, "reason", 5_000)
+    reason = clean_text(reason, "reason", 5_000)
     with transaction.atomic():
         locked, schedule = _lock(case)
         if locked.state not in SCHEDULABLE or schedule.published_at is not None:
@@ -182,7 +182,7 @@ def publication_agree(*, actor: Actor, case: Case, organisation: str = "") -> Pu
 def publication_agreement_record(*, actor: Actor, case: Case, reason: str = "") -> PublicationSchedule:
     """The coordinator records the agreement to the proposed date (by phone, by mail...); the reason is kept."""
     require_product(actor, case, Action.CASE_COORDINATE, SCHEDULABLE)
-    reason = _text(reason, "reason", 5_000, required=True)
+    reason = clean_text(reason, "reason", 5_000, required=True)
     with transaction.atomic():
         locked, schedule = _lock(case)
         _pending(schedule)
@@ -206,7 +206,7 @@ def case_publish(*, actor: Actor, case: Case, reason: str = "", now: datetime | 
     early = agreed is None or now < agreed
     if early and actor.is_system:
         raise InvalidTransition(_("The agreed publication date has not come yet."))
-    reason = _text(reason, "reason", 5_000, required=early)
+    reason = clean_text(reason, "reason", 5_000, required=early)
 
     def effects(updated: Case) -> None:
         row, _created = PublicationSchedule.objects.select_for_update().get_or_create(case=updated)

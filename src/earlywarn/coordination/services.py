@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, OrganisationKind
-from earlywarn.cases.errors import InvalidTransition, ValidationFailed
+from earlywarn.cases.errors import InvalidTransition, ValidationFailed, clean_text
 from earlywarn.cases.models import Case, CaseParticipant, ParticipantRole
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can
 from earlywarn.cases.services import case_transition, event_record
@@ -40,15 +40,6 @@ def require_product(actor: Actor, case: Case, action: Action, states: frozenset[
         raise InvalidTransition(_("This is not possible for this case in its current state."))
 
 
-def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise ValidationFailed(_("The text is too long."), field=field)
-    return value
-
-
 def _developers(ids: str, name: str, email: str) -> list[tuple[Organisation, str]]:
     """The organisations named by id (product developers with a security contact) and at most one new one."""
     chosen: list[tuple[Organisation, str]] = []
@@ -65,7 +56,7 @@ def _developers(ids: str, name: str, email: str) -> list[tuple[Organisation, str
         chosen.append((org, org.contact_email))
     if name.strip() or email.strip():
         address = clean_email(email)
-        org = Organisation(kind=OrganisationKind.DEVELOPER, name=_text(name, "name", 300, required=True),
+        org = Organisation(kind=OrganisationKind.DEVELOPER, name=clean_text(name, "name", 300, required=True),
                            contact_email=address)
         chosen.append((org, address))
     if not chosen:
@@ -149,15 +140,15 @@ def product_state(*, actor: Actor, case: Case, data: dict[str, str]) -> ProductS
     notices = _own_notices(actor, case, data.get("organisation", "").strip())
     if len(notices) > 1:
         raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
-    product = _text(data.get("product", ""), "product", 200, required=True)
-    version = _text(data.get("version", ""), "version", 100)
+    product = clean_text(data.get("product", ""), "product", 200, required=True)
+    version = clean_text(data.get("version", ""), "version", 100)
     status = (data.get("status") or "").strip()
     if status not in ProductStatus.values:
         raise ValidationFailed(_("Choose a value from the list."), field="status")
-    fixed_version = _text(data.get("fixed_version", ""), "fixed_version", 100)
+    fixed_version = clean_text(data.get("fixed_version", ""), "fixed_version", 100)
     if status == ProductStatus.FIXED and not fixed_version:
         raise ValidationFailed(_("Give the version that fixes it."), field="fixed_version")
-    statement = _text(data.get("statement", ""), "statement", 10_000)
+    statement = clean_text(data.get("statement", ""), "statement", 10_000)
     notice = notices[0]
     with transaction.atomic():
         row, _created = ProductStatement.objects.update_or_create(
@@ -188,7 +179,7 @@ def contact_attempt_record(*, actor: Actor, case: Case, organisation: str = "", 
     notice = _notice(case, organisation)
     if channel not in CHANNELS:
         raise ValidationFailed(_("Choose a value from the list."), field="channel")
-    note = _text(note, "note", 5_000)
+    note = clean_text(note, "note", 5_000)
     with transaction.atomic():
         attempt = ContactAttempt.objects.create(case=case, organisation=notice.organisation, channel=channel,
                                                 note=note, recorded_by=actor.label)
@@ -205,7 +196,7 @@ def unreachable_list(*, actor: Actor, case: Case, organisation: str = "", produc
         raise ValidationFailed(_("This developer has answered: it is not unreachable."), field="organisation")
     if not case.contact_attempts.filter(organisation=notice.organisation).exists():
         raise ValidationFailed(_("Record the attempts to reach the developer first."), field="organisation")
-    shown = _text(product or str(case.report.submission.get("product_name") or ""), "product", 200, required=True)
+    shown = clean_text(product or str(case.report.submission.get("product_name") or ""), "product", 200, required=True)
 
     def effects(updated: Case) -> None:
         UnreachableListing.objects.create(case=updated, developer_name=notice.organisation.name, product=shown)
