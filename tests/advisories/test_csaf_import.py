@@ -38,14 +38,17 @@ def _english_messages():
 
 
 def served_documents() -> dict[str, bytes]:
-    """Every CSAF document the provider serves, found like a client does (index.txt)."""
+    """Every CSAF security advisory the provider serves, found like a client does (index.txt). The csaf_vex
+    documents next to them are derived from the advisories (vex.py), not imported: they are made again on the
+    advisory's next publication (docs/advisories.md)."""
     index = provider.served_file("white/index.txt")
     assert index is not None
     files = {}
     for line in index.body.decode().splitlines():
         served = provider.served_file(f"white/{line}")
         assert served is not None
-        files[line] = served.body
+        if json.loads(served.body)["document"]["category"] != "csaf_vex":
+            files[line] = served.body
     return files
 
 
@@ -398,3 +401,15 @@ def test_staff_preview_of_an_imported_advisory_names_the_publisher(author):
     with translation.override("en"):  # the request above left the page's language active
         problems = services.publication_problems(advisory, snapshot.content_of(advisory))
     assert any("another publisher" in problem and "https://www.cisco.com" in problem for problem in problems)
+
+
+def test_a_vex_document_is_refused_with_the_reason(published):
+    """A client mirroring our provider also finds our csaf_vex documents; they are not advisories of their own
+    (another publisher's VEX documents import like advisories: the official suite's must-pass files do)."""
+    revision = published
+    assert revision.vex_csaf, "the fixture's products carry statements, so a VEX document is published"
+    before = Advisory.objects.count()
+    with translation.override("en"), pytest.raises(ImportRefused) as refused:
+        advisory_import_csaf(actor=SYSTEM, document=revision.vex_csaf.encode(), source="vex.json")
+    assert "VEX document" in refused.value.problems[0][1]
+    assert Advisory.objects.count() == before

@@ -89,10 +89,16 @@ def test_a_client_finds_downloads_and_verifies_every_advisory(author, approver, 
     revisions = [publish(make_draft(author), author, approver) for _ in range(3)]
     draft = make_draft(author)  # never published: must not be found
     found = walk(Client(), tmp_path)
-    assert {doc["document"]["tracking"]["id"] for doc in found.values()} == {r.tracking_id for r in revisions}
+    # Both kinds: each advisory and its csaf_vex document (the fixtures' developers gave per-product status).
+    assert {doc["document"]["tracking"]["id"] for doc in found.values()} == {
+        tid for r in revisions for tid in (r.tracking_id, f"{r.tracking_id}-vex")}
+    kinds = {doc["document"]["tracking"]["id"]: doc["document"]["category"] for doc in found.values()}
+    assert sorted(set(kinds.values())) == ["csaf_security_advisory", "csaf_vex"]
+    assert all(kind == "csaf_vex" for tid, kind in kinds.items() if tid.endswith("-vex"))
     assert draft.tracking_id not in json.dumps(list(found.values()))
     for document in found.values():
         assert csaf_findings(document) == []
+        assert errors(document, "csaf_json_schema.json") == []
     assert all(r.csaf_signature for r in AdvisoryRevision.objects.all())
 
 
@@ -101,7 +107,9 @@ def test_without_a_key_nothing_claims_a_signature(published, tmp_path, settings)
     metadata = client.get(f"{ROOT}/provider-metadata.json").json()
     assert "public_openpgp_keys" not in metadata
     assert client.get(f"{ROOT}/{published.csaf_path}.asc").status_code == 404
-    assert list(walk(client, tmp_path)) == [f"{settings.BASE_URL}{ROOT}/{published.csaf_path}"]
+    assert client.get(f"{ROOT}/{published.vex_csaf_path}.asc").status_code == 404
+    assert sorted(walk(client, tmp_path)) == sorted(f"{settings.BASE_URL}{ROOT}/{path}"
+                                                    for path in (published.csaf_path, published.vex_csaf_path))
 
 
 def test_only_the_current_revision_is_served(published, author, approver):
@@ -115,7 +123,10 @@ def test_only_the_current_revision_is_served(published, author, approver):
     served = Client().get(f"{ROOT}/{second.csaf_path}").json()
     assert served["document"]["tracking"]["version"] == "2"
     assert served["document"]["title"] == "改訂後のタイトル"
-    assert Client().get(f"{ROOT}/white/index.txt").content.decode().count("\n") == 1
+    assert Client().get(f"{ROOT}/white/index.txt").content.decode().count("\n") == 2  # advisory + VEX
+    vex = Client().get(f"{ROOT}/{second.vex_csaf_path}").json()
+    assert vex["document"]["tracking"]["version"] == "2"
+    assert vex["document"]["title"].startswith("改訂後のタイトル")
 
 
 @pytest.mark.parametrize("path", ["white/2026/nothing.json", "white/2026/nothing.json.sha256", "white/../x",

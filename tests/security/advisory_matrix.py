@@ -1,5 +1,5 @@
 """The advisory routes of the access matrix (matrix.py imports this): public pages, the CSAF provider, OSV, CVE
-records, the feeds, and the staff preview and publication actions.
+records, the feeds, the staff preview and publication actions, and the editor (list, new, edit).
 
 Objects: ``published`` (a published advisory), ``draft`` (never published: its public URLs must answer exactly
 like a missing advisory, for everyone, staff included), ``index`` (the provider's index.txt). The oracle:
@@ -31,6 +31,11 @@ def routes(route_cls: Any) -> list[Any]:
         route_cls("advisories:csaf_file", "GET", "advisory_public", objects=("published", "draft", "index")),
         route_cls("advisories:preview", "GET", "advisory_staff", objects=("draft", "published")),
         route_cls("advisories:act", "POST", "advisory_staff", objects=("draft",), ok=302),
+        route_cls("advisories:editor_list", "GET", "advisory_editor"),
+        route_cls("advisories:editor_new", "GET", "advisory_editor"),
+        route_cls("advisories:editor_new", "POST", "advisory_editor", ok=302),
+        route_cls("advisories:editor_edit", "GET", "advisory_staff", objects=("draft", "published")),
+        route_cls("advisories:editor_edit", "POST", "advisory_staff", objects=("draft",), ok=302),
     ]
 
 
@@ -57,8 +62,8 @@ def expect(route: Any, obj: Any, known: str | None, expect_cls: Any) -> Any:
         if obj == "draft":
             return expect_cls("deny", 404, "unpublished advisory")
         return expect_cls("ok", 200)
-    if not known:  # console pages: log in first
-        return expect_cls("deny", 302, "login")
+    if not known:  # console pages: log in first (the editor's list and new page have no object to compare)
+        return expect_cls("deny", 302, "login", compare=route.kind != "advisory_editor")
     if known not in ADVISORY_STAFF:
         return expect_cls("deny", 404, "not advisory staff")
     return expect_cls("ok", route.ok)
@@ -82,7 +87,18 @@ def request(world: Any, route: Any, obj: Any, missing: bool, request_cls: Any) -
         if route.name == "advisories:cve":
             return request_cls("GET", reverse(route.name, kwargs={"slug": slug, "cve_id": CVE_ID}), ids=(slug,))
         return request_cls("GET", reverse(route.name, kwargs={"slug": slug}), ids=(slug,))
+    if route.kind == "advisory_editor" and missing:  # compared with the editor page of a missing advisory
+        advisory_id = str(uuid.uuid4())
+        return request_cls("GET", reverse("advisories:editor_edit", kwargs={"advisory_id": advisory_id}),
+                           ids=(advisory_id,))
+    if route.kind == "advisory_editor":
+        data = {"kind": "single"} if route.method == "POST" else None
+        return request_cls(route.method, reverse(route.name), data)
     advisory_id = str(uuid.uuid4()) if missing else str(advisories[obj].id)
     data = {"action": "approve", "version": str(advisories[obj].version)} if route.method == "POST" else None
+    if route.name == "advisories:editor_edit" and route.method == "POST" and not missing:
+        from tests.advisories.editor_data import post_data
+
+        data = post_data(advisories[obj], title_en=f"{advisories[obj].title_en} (edited)")
     return request_cls(route.method, reverse(route.name, kwargs={"advisory_id": advisory_id}), data,
                        ids=(advisory_id,))

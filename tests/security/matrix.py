@@ -1013,7 +1013,8 @@ MUTATING = frozenset({("POST", name) for name in (
     "console:case_act", "console:case_message", "api:report_create", "api:case_message_post", "api:case_action",
     "api:status_message_post", "set_language", "websites:operator", "websites:case_act", "websites:alert_new",
     "api:operator_action", "advisories:act", "developer:case", "developer:invitation", "developer:directory",
-    "developer:directory_entry", "committee:case", "committee:pool")})
+    "developer:directory_entry", "committee:case", "committee:pool", "advisories:editor_new",
+    "advisories:editor_edit")})
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -1046,8 +1047,8 @@ def effect_seen(route: Route, before: dict[str, Any], after: dict[str, Any]) -> 
         return after["invitations_used"] == before["invitations_used"] + 1
     if name == "committee:pool":  # an administrator adds a member to the pool: one pool event
         return after["committee_events"] == before["committee_events"] + 1
-    if name == "advisories:act":  # approve: one audit event, nothing else
-        return after["advisory_events"] == before["advisory_events"] + 1
+    if name in {"advisories:act", "advisories:editor_new", "advisories:editor_edit"}:  # approve, create, save:
+        return after["advisory_events"] == before["advisory_events"] + 1  # one audit event each
     if name == "accounts:tokens":
         return len(after["tokens"]) == len(before["tokens"]) + 1
     if name == "accounts:token_revoke":

@@ -131,6 +131,11 @@ def check(document: bytes | str | dict[str, Any], *, source: str = "", lang: str
         raise ImportRefused([(source, str(finding)) for finding in findings])
     problems = []
     tracking = doc["document"]["tracking"]
+    publisher = doc["document"].get("publisher") or {}
+    if doc["document"].get("category") == "csaf_vex" and publisher.get("namespace") == csaf_doc.base_url():
+        # Our own VEX documents accompany an advisory (vex.py) and are produced again at its publication.
+        raise _refuse(source, _("This is a VEX document (csaf_vex): import the security advisory it accompanies; "
+                                "its VEX document is produced again when the advisory is published."))
     if tracking["status"] == "draft":
         problems.append(_("The document is a draft (tracking status draft); only final or interim documents "
                           "are publications."))

@@ -23,7 +23,7 @@ from django.utils.feedgenerator import rfc3339_date
 from django.utils.translation import gettext as _
 from django.utils.xmlutils import SimplerXMLGenerator
 
-from earlywarn.advisories import conf, csaf_doc, snapshot
+from earlywarn.advisories import conf, csaf_doc, snapshot, withdrawal
 from earlywarn.advisories.models import AdvisoryRevision
 
 FEED_SIZE = 50  # newest revisions per feed
@@ -157,10 +157,15 @@ def build(revisions: Iterable[AdvisoryRevision], language: str, fmt: str) -> Rss
     for revision in revisions:
         content = revision.content
         page = f"{csaf_doc.base_url()}/advisories/{revision.slug}/"
+        title = f"{snapshot.text(content, 'title', language)[0]} ({revision.tracking_id})"
+        description = snapshot.text(content, "overview", language)[0]
+        notice = withdrawal.public_notice(content, language)
+        if notice is not None:  # the withdrawing revision (withdrawal.py)
+            with translation.override(language):
+                title = _("[Withdrawn] %(title)s") % {"title": title}
+                description = _("Withdrawn: %(reason)s") % {"reason": notice["reason"]}
         feed.add_item(
-            title=f"{snapshot.text(content, 'title', language)[0]} ({revision.tracking_id})",
-            link=page, unique_id=page, unique_id_is_permalink=True,
-            description=snapshot.text(content, "overview", language)[0],
+            title=title, link=page, unique_id=page, unique_id_is_permalink=True, description=description,
             pubdate=revision.initial_published_at, updateddate=revision.published_at,
             author_name=publisher, categories=[v["cve"] for v in content["vulnerabilities"] if v["cve"]],
             sec=sec_data(content), csaf_url=f"{csaf_doc.base_url()}/.well-known/csaf/{revision.csaf_path}")

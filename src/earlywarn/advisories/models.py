@@ -75,6 +75,15 @@ class Advisory(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Withdrawal (withdrawal.py): one person requests it with a reason, a second one withdraws; never deleted.
+    withdrawal_reason_ja = models.TextField(blank=True)
+    withdrawal_reason_en = models.TextField(blank=True)
+    withdrawal_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                                on_delete=models.PROTECT, related_name="+")
+    withdrawal_requested_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -165,6 +174,11 @@ class AdvisoryRevision(models.Model):
     csaf = models.TextField()  # the served CSAF JSON, byte for byte
     csaf_path = models.CharField(max_length=200, db_index=True)  # below /.well-known/csaf/: white/2026/ew_1.json
     csaf_signature = models.TextField(blank=True)  # ASCII-armoured detached OpenPGP signature, if a key is set
+    # The csaf_vex document next to the advisory (vex.py), when the developers gave per-product status.
+    vex_csaf = models.TextField(blank=True)
+    vex_csaf_path = models.CharField(max_length=200, blank=True, db_index=True)
+    vex_csaf_signature = models.TextField(blank=True)
+    withdrawn = models.BooleanField(default=False)  # this revision withdraws the advisory (withdrawal.py)
     # Denormalised for the public list's filters and search (published data only).
     tracking_id = models.CharField(max_length=40)
     slug = models.SlugField(max_length=40)

@@ -120,4 +120,6 @@ def build(content: dict[str, Any], *, published: datetime, modified: datetime, u
     cwes = [v["cwe"] for v in content["vulnerabilities"] if v["cwe"]]
     if cwes:
         record["database_specific"] = {"cwe_ids": cwes}
+    if content.get("withdrawn"):  # withdrawal.py: the time the advisory was withdrawn
+        record["withdrawn"] = content["withdrawn"]["at"]
     return record

@@ -10,7 +10,8 @@ Layout (TLP:WHITE only: every published advisory is public):
     white/csaf-feed-tlp-white.json              requirement 15 (ROLIE feed, JSON)
     openpgp/<fingerprint>.asc                   requirement 20
 
-Only the current revision of each published advisory is served; drafts never are.
+Only the current revision of each published advisory is served; drafts never are. A revision that carries a
+``csaf_vex`` document (vex.py) serves it as a second file listed everywhere the advisory is.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from earlywarn.advisories import conf, csaf_doc, openpgp
+from earlywarn.advisories import conf, csaf_doc, openpgp, vex
 from earlywarn.advisories.models import AdvisoryRevision
 
 TLP_DIR = csaf_doc.TLP_LABEL.lower()
@@ -82,34 +83,48 @@ def provider_metadata() -> dict[str, object]:
     return metadata
 
 
+def _paths(revision: AdvisoryRevision) -> list[str]:
+    """The served paths of a revision: the advisory, then its VEX document if it has one."""
+    return [revision.csaf_path, *([revision.vex_csaf_path] if revision.vex_csaf_path else [])]
+
+
 def index_txt() -> bytes:
-    return "".join(f"{r.csaf_path.removeprefix(TLP_DIR + '/')}\n" for r in documents().only("csaf_path")).encode()
+    return "".join(f"{path.removeprefix(TLP_DIR + '/')}\n" for r in documents().only("csaf_path", "vex_csaf_path")
+                   for path in _paths(r)).encode()
 
 
 def changes_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    for revision in documents().only("csaf_path", "published_at"):
-        writer.writerow([revision.csaf_path.removeprefix(TLP_DIR + "/"), _iso(revision.published_at)])
+    for revision in documents().only("csaf_path", "vex_csaf_path", "published_at"):
+        for path in _paths(revision):
+            writer.writerow([path.removeprefix(TLP_DIR + "/"), _iso(revision.published_at)])
     return out.getvalue().encode()
 
 
 def rolie_feed() -> dict[str, object]:
     entries = []
     for revision in documents().only("csaf_path", "tracking_id", "published_at", "initial_published_at", "content",
-                                     "csaf_signature"):
-        url = f"{root_url()}/{revision.csaf_path}"
+                                     "csaf_signature", "vex_csaf_path", "vex_csaf_signature", "vex_csaf"):
         title = revision.content["texts"]["en"].get("title") or revision.content["texts"]["ja"].get("title", "")
-        links = [{"rel": "self", "href": url}, {"rel": "hash", "href": f"{url}.sha256"},
-                 {"rel": "hash", "href": f"{url}.sha512"}]
-        if revision.csaf_signature:
-            links.append({"rel": "signature", "href": f"{url}.asc"})
-        entries.append({
-            "id": revision.tracking_id, "title": title, "link": links,
-            "published": _iso(revision.initial_published_at), "updated": _iso(revision.published_at),
-            "summary": {"content": title}, "content": {"type": JSON, "src": url},
-            "format": {"schema": CSAF_SCHEMA_URL, "version": "2.0"},
-        })
+        kinds = [(revision.csaf_path, revision.tracking_id, title, revision.csaf_signature,
+                  revision.initial_published_at)]
+        if revision.vex_csaf_path:
+            initial = json.loads(revision.vex_csaf)["document"]["tracking"]["initial_release_date"]
+            kinds.append((revision.vex_csaf_path, vex.tracking_id(revision.tracking_id), title + vex.TITLE_SUFFIX,
+                          revision.vex_csaf_signature, datetime.fromisoformat(initial.replace("Z", "+00:00"))))
+        for path, tracking_id, entry_title, signature, published in kinds:
+            url = f"{root_url()}/{path}"
+            links = [{"rel": "self", "href": url}, {"rel": "hash", "href": f"{url}.sha256"},
+                     {"rel": "hash", "href": f"{url}.sha512"}]
+            if signature:
+                links.append({"rel": "signature", "href": f"{url}.asc"})
+            entries.append({
+                "id": tracking_id, "title": entry_title, "link": links,
+                "published": _iso(published), "updated": _iso(revision.published_at),
+                "summary": {"content": entry_title}, "content": {"type": JSON, "src": url},
+                "format": {"schema": CSAF_SCHEMA_URL, "version": "2.0"},
+            })
     latest = documents().values_list("published_at", flat=True).first()
     return {"feed": {
         "id": f"{conf.setting('CSAF_PUBLISHER_NAME')}-csaf-feed-tlp-{TLP_DIR}",
@@ -137,16 +152,18 @@ def served_file(path: str) -> ServedFile | None:
     for suffix in ("", ".sha256", ".sha512", ".asc"):
         if not path.endswith(".json" + suffix):
             continue
-        revision = documents().filter(csaf_path=path.removesuffix(suffix)).first()
+        document_path = path.removesuffix(suffix)
+        revision = documents().filter(Q(csaf_path=document_path) | Q(vex_csaf_path=document_path)).first()
         if revision is None:
             return None
-        body = revision.csaf.encode()
-        name = revision.csaf_path.rsplit("/", 1)[-1]
+        is_vex = revision.csaf_path != document_path
+        body = (revision.vex_csaf if is_vex else revision.csaf).encode()
+        signature = revision.vex_csaf_signature if is_vex else revision.csaf_signature
+        name = document_path.rsplit("/", 1)[-1]
         if suffix == "":
             return ServedFile(body, JSON)
         if suffix == ".asc":
-            return ServedFile(revision.csaf_signature.encode(), "application/pgp-signature") \
-                if revision.csaf_signature else None
+            return ServedFile(signature.encode(), "application/pgp-signature") if signature else None
         digest = hashlib.new(suffix[1:], body).hexdigest()
         return ServedFile(f"{digest}  {name}\n".encode(), "text/plain; charset=utf-8")
     return None

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, search, snapshot
+from earlywarn.advisories import conf, csaf_doc, openpgp, search, snapshot, vex
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import (
     REQUIRED_TEXT_FIELDS,
@@ -225,6 +225,8 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     now = now or timezone.now()
     early = fresh.agreed_publication_at is None or now < fresh.agreed_publication_at
     now = now.replace(microsecond=0)  # CSAF dates are stored to the second
+    if fresh.withdrawn_at is not None:
+        raise InvalidTransition(_("This advisory was withdrawn; it cannot be published again."))
     current = fresh.revisions.filter(is_current=True).first()
     if current is not None and current.advisory_version == fresh.version:
         raise InvalidTransition(_("This version is already published. Edit the advisory to publish a revision."))
@@ -235,7 +237,8 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     problems = publication_problems(fresh, content)
     if problems:
         raise ValidationFailed(" ".join(problems))
-    findings = csaf_findings(doc)
+    vex_doc = vex.render(fresh, content, doc, now)
+    findings = csaf_findings(doc) + (csaf_findings(vex_doc) if vex_doc is not None else [])
     if findings:
         raise ValidationFailed(_("The CSAF document fails the official tests: %(findings)s")
                                % {"findings": "; ".join(str(f) for f in findings[:10])})
@@ -259,7 +262,7 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
         developers="\n".join(snapshot.names(content, "developer")),
         products="\n".join(snapshot.names(content, "product")),
         max_score=content["max_score"], severity=content["severity"], exploited=content["exploited"],
-        search_tokens=search.index_text(content),
+        search_tokens=search.index_text(content), **vex.revision_fields(vex_doc),
     )
     fresh.revision_summary_ja = fresh.revision_summary_en = ""
     fresh.save(update_fields=["revision_summary_ja", "revision_summary_en"])

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services
+from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services, vex, withdrawal
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.forms import AdvisoryFilterForm
 from earlywarn.advisories.models import AdvisoryRevision
@@ -69,7 +69,9 @@ def advisory_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "advisories/detail.html", {
         "revision": revision, "a": selectors.present(revision.content, _language()),
         "history": selectors.revision_history(revision), "language": _language(),
-        "csaf_url": f"/.well-known/csaf/{revision.csaf_path}", "has_osv": _osv_record(revision) is not None})
+        "csaf_url": f"/.well-known/csaf/{revision.csaf_path}", "has_osv": _osv_record(revision) is not None,
+        "vex_url": f"/.well-known/csaf/{revision.vex_csaf_path}" if revision.vex_csaf_path else "",
+        "withdrawn": withdrawal.public_notice(revision.content, _language())})
 
 
 @require_GET
@@ -139,7 +141,7 @@ def csaf_file(request: HttpRequest, path: str) -> HttpResponse:
     return HttpResponse(served.body, content_type=served.content_type)
 
 
-def _staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Drafts: the uniform 404 for anyone who may not edit advisories, 403 for editors lacking the action."""
 
     @wraps(view)
@@ -155,7 +157,7 @@ def _staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
 
 
 @require_GET
-@_staff_view
+@staff_view
 def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpResponse:
     """What publishing now would serve, in every format, with what is missing or failing."""
     advisory = selectors.access_advisory(actor_for_request(request), advisory_id)
@@ -166,11 +168,17 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
     except DomainError as exc:
         content, doc = None, None
         problems.append(str(exc.message))
-    if fmt in {"csaf", "osv"}:
+    if fmt in {"csaf", "osv", "vex"}:
         if doc is None or content is None:
             return JsonResponse({"error": {"code": "invalid_draft", "message": problems[0]}}, status=422)
         if fmt == "csaf":
             return HttpResponse(csaf_doc.dumps(doc), content_type="application/json")
+        if fmt == "vex":
+            vex_doc = vex.render(advisory, content, doc, doc_time(doc))
+            if vex_doc is None:
+                return JsonResponse({"error": {"code": "no_vex", "message": _(
+                    "No developer gave a per-product status: no VEX document is published.")}}, status=404)
+            return HttpResponse(csaf_doc.dumps(vex_doc), content_type="application/json")
         now = advisory.revisions.order_by("number").values_list("published_at", flat=True).first()
         record = osv.build(content, published=now or doc_time(doc), modified=doc_time(doc),
                            url=f"{csaf_doc.base_url()}/advisories/{advisory.slug}/")
@@ -185,7 +193,8 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
         "advisory": advisory, "a": selectors.present(content, _language()) if content else None,
         "problems": problems, "findings": findings, "missing": advisory.missing_translations(),
         "csaf_json": csaf_doc.dumps(doc) if doc else "", "language": _language(),
-        "revisions": advisory.revisions.order_by("number")})
+        "revisions": advisory.revisions.order_by("number"),
+        "published": advisory.revisions.filter(is_current=True).exists()})
 
 
 def doc_time(doc: dict[str, Any]) -> datetime:
@@ -193,14 +202,22 @@ def doc_time(doc: dict[str, Any]) -> datetime:
 
 
 @require_POST
-@_staff_view
+@staff_view
 def advisory_act(request: HttpRequest, advisory_id: uuid.UUID) -> HttpResponseBase:
-    """Approve or publish the draft (POST ``action`` = approve | publish, ``version`` = the version seen)."""
+    """Approve or publish the draft (POST ``action`` = approve | publish, ``version`` = the version seen), or
+    request, cancel or confirm its withdrawal (withdrawal.ACTIONS; ``requested`` = the request seen)."""
     actor = actor_for_request(request)
     advisory = selectors.access_advisory(actor, advisory_id, Action.ADVISORY_PUBLISH)
     action = request.POST.get("action", "")
     version = request.POST.get("version", "")
     target = redirect("advisories:preview", advisory_id=advisory.id)
+    if action in withdrawal.ACTIONS:
+        try:
+            messages.success(request, withdrawal.act(actor=actor, advisory=advisory, action=action,
+                                                     data=request.POST.dict()))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return target
     if action not in {"approve", "publish"}:
         messages.error(request, _("Unknown action."))
         return target

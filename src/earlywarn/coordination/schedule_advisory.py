@@ -34,7 +34,8 @@ _STATUS = {ProductStatus.INVESTIGATING: AdvisoryProductStatus.UNDER_INVESTIGATIO
            ProductStatus.FIXED: AdvisoryProductStatus.FIXED}
 
 
-def _products(case: Case) -> list[dict[str, Any]]:
+def case_products(case: Case) -> list[dict[str, Any]]:
+    """The developers' product statements of a case as advisory product rows (the editor and publication use it)."""
     return [{"developer": s.organisation, "developer_name_ja": s.organisation.name,
              "developer_name_en": s.organisation.name_en, "product_name_ja": s.product, "versions": s.version,
              "status": _STATUS.get(ProductStatus(s.status), AdvisoryProductStatus.AFFECTED),
@@ -42,7 +43,7 @@ def _products(case: Case) -> list[dict[str, Any]]:
             for s in case.product_statements.select_related("organisation")]
 
 
-def _stop_using(case: Case) -> dict[str, str]:
+def stop_using_notice(case: Case) -> dict[str, str]:
     """EOL cases C–E (§4.8) publish a "stop using the product" (利用中止) notice: the draft starts with one."""
     eol = EolAssessment.objects.filter(case=case, stop_using=True).select_related("product").first()
     if eol is None:
@@ -58,9 +59,9 @@ def _stop_using(case: Case) -> dict[str, str]:
 def _minimal_record(actor: Actor, case: Case, agreed: datetime | None) -> Advisory:
     kind = AdvisoryKind.MULTI if case.developer_notices.count() > 1 else AdvisoryKind.SINGLE
     fields: dict[str, Any] = {"agreed_publication_at": agreed} if agreed else {}
-    fields |= _stop_using(case)
+    fields |= stop_using_notice(case)
     advisory = advisory_create(actor=actor, kind=kind, case=case, fields=fields or None)
-    products = _products(case)
+    products = case_products(case)
     if products:
         # A version text the advisory checks refuse leaves the products to the editor.
         with contextlib.suppress(DomainError):
