@@ -38,7 +38,8 @@ def test_bins_are_contiguous_with_an_open_end_and_exact_boundaries():
     bins = bins_from([0, 46, 101, 201, 301])
     assert bins == (Bin(0, 45), Bin(46, 100), Bin(101, 200), Bin(201, 300), Bin(301, None))
     assert [b.label for b in bins] == ["0–45", "46–100", "101–200", "201–300", "301+"]
-    assert bin_counts([0, 45, 46, 100, 101, 300, 301, 5000], bins) == [2, 2, 1, 1, 2]
+    assert bin_counts(Counter([0, 45, 46, 100, 101, 300, 301, 5000]), bins) == [2, 2, 1, 1, 2]
+    assert bin_counts({45: 3, -1: 2, 301: 1}, bins) == [5, 0, 0, 0, 1]  # counts weigh; below the first bin counts in it
     assert bin_rows([1, 3], bins_from([0, 31]), 4) == [
         {"label": "0–30", "min": 0, "max": 30, "count": 1, "pct": 25.0},
         {"label": "31+", "min": 31, "max": None, "count": 3, "pct": 75.0}]
@@ -46,8 +47,9 @@ def test_bins_are_contiguous_with_an_open_end_and_exact_boundaries():
 
 def test_shares_are_ranked_by_count_then_name():
     assert ranked(Counter({"b": 2, "a": 2, "c": 5})) == [("c", 5), ("a", 2), ("b", 2)]
-    assert shares(["x", "y", "x"]) == [{"name": "x", "count": 2, "pct": 66.7}, {"name": "y", "count": 1, "pct": 33.3}]
-    assert shares(["x"], base=4) == [{"name": "x", "count": 1, "pct": 25.0}]
+    assert shares(Counter(["x", "y", "x"])) == [{"name": "x", "count": 2, "pct": 66.7},
+                                                {"name": "y", "count": 1, "pct": 33.3}]
+    assert shares(Counter(["x"]), base=4) == [{"name": "x", "count": 1, "pct": 25.0}]
 
 
 def test_stored_category_names_become_codes_and_blanks_unknown():

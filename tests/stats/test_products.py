@@ -51,7 +51,38 @@ def test_publications_count_as_of_the_cut_off_committee_ones_included(tmp_path):
 def test_jvn_domestic_publications_include_developer_self_reports(tmp_path):
     load(tmp_path, product("published", published_on=_after(3)),
          product("published", published_on=_after(3), origin="developer_self"), product("in_handling"))
-    assert report()["jvn"] == {"domestic_published": 2, "developer_self": 1, "overseas": None, "total": None}
+    assert report()["jvn"] == {"domestic_published": 2, "developer_self": 1, "overseas": 0,
+                               "overseas_in_quarter": 0, "total": 0}
+
+
+def test_jvn_total_and_overseas_count_advisories_by_first_publication():
+    """S5: every advisory first published by the quarter's end; S8: those with an overseas CSIRT, cumulative and
+    in the quarter. A revision does not count again; an advisory published after the cut-off does not count."""
+    from earlywarn.advisories.models import Advisory, AdvisoryOrigin
+    from tests.advisories.conftest import make_draft, publish, with_mfa
+
+    author, approver = with_mfa(factories.coordinator()), with_mfa(factories.coordinator())
+    plan = [(datetime(2025, 8, 1, 10, tzinfo=JST), AdvisoryOrigin.DOMESTIC),
+            (datetime(2025, 9, 30, 23, 59, tzinfo=JST), AdvisoryOrigin.OVERSEAS_CSIRT),
+            (datetime(2025, 10, 1, 0, 0, tzinfo=JST), AdvisoryOrigin.OVERSEAS_CSIRT),
+            (datetime(2026, 1, 1, 0, 0, tzinfo=JST), AdvisoryOrigin.OVERSEAS_CSIRT)]
+    first = None
+    for when, origin in plan:
+        with time_machine.travel(when, tick=False):
+            advisory = make_draft(author)
+            Advisory.objects.filter(pk=advisory.pk).update(origin=origin)
+            publish(Advisory.objects.get(pk=advisory.pk), author, approver)
+            first = first or advisory
+    with time_machine.travel(datetime(2025, 11, 1, 10, tzinfo=JST), tick=False):  # a revision in 2025Q4
+        from earlywarn.advisories import services
+
+        revised = services.advisory_update(actor=Actor.for_user(author), advisory=Advisory.objects.get(pk=first.pk),
+                                           fields={"title_ja": "改訂", "revision_summary_ja": "改訂"})
+        publish(revised, author, approver)
+    q4 = report("2025Q4")["jvn"]
+    assert (q4["total"], q4["overseas"], q4["overseas_in_quarter"]) == (3, 2, 1)
+    q3 = report("2025Q3")["jvn"]
+    assert (q3["total"], q3["overseas"], q3["overseas_in_quarter"]) == (2, 1, 1)
 
 
 def test_a_live_publication_is_dated_by_its_closure(administrator):

@@ -94,7 +94,7 @@ def test_the_command_writes_json_and_csv_and_shows_progress(history, capsys, tmp
         assert table in tables, table
     assert ["days_to_fix", "base", "1"] in rows
     assert ["days_to_fix bins count", "0–10", "1"] in rows
-    assert ["jvn", "overseas", ""] in rows  # null until JVN advisories exist
+    assert ["jvn", "overseas", "0"] in rows  # no advisory published yet
     assert ["breakdowns base", "website", "2"] in rows
 
 
@@ -108,7 +108,8 @@ def test_the_report_has_every_statistic_of_section_5_1(history):
         "quarter": "2024Q4", "reports": {"total": 0, "product": 0, "website": 0},
         "product_status": dict.fromkeys(report["product_status"], 0),
         "website_status": dict.fromkeys(report["website_status"], 0)}
-    assert report["jvn"] == {"domestic_published": 0, "developer_self": 0, "overseas": None, "total": None}
+    assert report["jvn"] == {"domestic_published": 0, "developer_self": 0, "overseas": 0, "overseas_in_quarter": 0,
+                             "total": 0}
     assert report["days_to_fix"]["base"] == 1  # notified on 2025-09-30, page deleted on 2025-10-01
     assert report["days_to_fix"]["bins"][0] == {"label": "0–10", "min": 0, "max": 10, "count": 1, "pct": 100.0}
     assert report["days_to_fix"]["by_type"] == [{"type": "sql_injection", "base": 1, "bins": [1, 0, 0, 0, 0, 0, 0]}]

@@ -109,7 +109,7 @@ def test_a_broken_trail_names_the_first_cut_off_asked_for(history):
 def test_a_failed_reconciliation_is_an_inconsistent_data_error(history, monkeypatch):
     from earlywarn.stats import quarterly
 
-    monkeypatch.setattr(quarterly, "partition_of", lambda cases: {
+    monkeypatch.setattr(quarterly, "partition_from", lambda counts: {
         flow: type("P", (), {"total": 0, "categories": {}, "sub_statuses": {}})() for flow in Flow})
     with pytest.raises(ReconciliationError, match="reports received") as raised:
         quarterly_report(Quarter(2025, 4))

@@ -8,12 +8,12 @@ report still awaiting its acceptance judgment is in the base, normally under ``u
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 from earlywarn.config.knobs import knob_list
 from earlywarn.stats.measures import CategoryNames, percent, ranked, shares
 from earlywarn.stats.quarter import Quarter
-from earlywarn.stats.snapshot import CaseAt
 
 TRENDS = 8  # S16: the quarterly trend covers the past two years
 # (key in the report, the flow, the case attribute)
@@ -22,17 +22,25 @@ BREAKDOWNS = (("product_type", "product", "product_type"), ("cause", "product", 
               ("operator_type", "website", "operator_type"))
 
 
-def _accepted(cases: list[CaseAt], flow: str) -> list[CaseAt]:
-    return [case for case in cases if case.flow == flow and not case.not_accepted]
+Attributes = Counter[tuple[str, str, str, str, str, str]]  # accepted cases by (flow, *the attributes)
+ATTRIBUTE_INDEX = {"product_type": 1, "cause": 2, "vulnerability_type": 3, "threat": 4, "operator_type": 5}
 
 
-def breakdowns(cases: list[CaseAt]) -> dict[str, Any]:
-    accepted = {"product": _accepted(cases, "product"), "website": _accepted(cases, "website")}
+def _accepted(attributes: Attributes, flow: str) -> int:
+    return sum(n for key, n in attributes.items() if key[0] == flow)
+
+
+def breakdowns(attributes: Attributes) -> dict[str, Any]:
+    """S9, S10, S14 (all quarters), S15 and S16 over ``attributes``: the cases not 不受理 at the cut-off."""
     result: dict[str, Any] = {}
     for key, flow, attribute in BREAKDOWNS:
-        name = CategoryNames(attribute)
-        result[key] = shares(name(getattr(case, attribute)) for case in accepted[flow])
-    result["base"] = {flow: len(items) for flow, items in accepted.items()}
+        name, index = CategoryNames(attribute), ATTRIBUTE_INDEX[attribute]
+        counter: Counter[str] = Counter()
+        for values, n in attributes.items():
+            if values[0] == flow:
+                counter[name(values[index])] += n
+        result[key] = shares(counter)
+    result["base"] = {flow: _accepted(attributes, flow) for flow in ("product", "website")}
     return result
 
 
@@ -42,37 +50,40 @@ def small_company_types() -> list[str]:
     return list(dict.fromkeys(name(item) for item in knob_list("SMALL_COMPANY_OPERATOR_TYPES")))
 
 
-def small_company_share(cases: list[CaseAt]) -> dict[str, Any]:
+def small_company_share(attributes: Attributes) -> dict[str, Any]:
     """S18: accepted website reports whose operator type is a configured small-company type."""
     small = set(small_company_types())
     name = CategoryNames("operator_type")
-    accepted = _accepted(cases, "website")
-    count = sum(1 for case in accepted if name(case.operator_type) in small)
-    return {"base": len(accepted), "count": count, "pct": percent(count, len(accepted)),
-            "operator_types": sorted(small)}
+    base = _accepted(attributes, "website")
+    count = sum(n for values, n in attributes.items()
+                if values[0] == "website" and name(values[ATTRIBUTE_INDEX["operator_type"]]) in small)
+    return {"base": base, "count": count, "pct": percent(count, base), "operator_types": sorted(small)}
 
 
-def quarterly_breakdowns(cases: list[CaseAt], quarter: Quarter) -> dict[str, Any]:
-    """S14–S16 per quarter over the past two years: the accepted website reports received in each quarter (as
-    judged at the cut-off), by vulnerability type, threat and operator type; ``counts`` follow ``quarters``."""
+def trend_days(quarter: Quarter) -> list[date]:
+    """The first days of the ``TRENDS`` quarters ending with ``quarter``, and of the quarter after it."""
     quarters = [quarter]
     while len(quarters) < TRENDS:
         quarters.insert(0, quarters[0].previous())
-    index = {str(q): i for i, q in enumerate(quarters)}
-    first = quarters[0].first_day()
-    accepted = [c for c in _accepted(cases, "website") if c.received_on >= first]
+    return [q.first_day() for q in quarters] + [quarter.last_day() + timedelta(days=1)]
+
+
+def quarterly_breakdowns(recent: Counter[tuple[int, str, str, str]], quarter: Quarter) -> dict[str, Any]:
+    """S14–S16 per quarter over the past two years: the accepted website reports received in each quarter (as
+    judged at the cut-off), by vulnerability type, threat and operator type; ``counts`` follow ``quarters``.
+    ``recent``: those reports by (quarter index, vulnerability type, threat, operator type)."""
+    quarters = [quarter]
+    while len(quarters) < TRENDS:
+        quarters.insert(0, quarters[0].previous())
     base = [0] * TRENDS
-    tables: dict[str, dict[str, list[int]]] = {key: {} for key, flow, _a in BREAKDOWNS if flow == "website"}
+    keys = [key for key, flow, _a in BREAKDOWNS if flow == "website"]
+    tables: dict[str, dict[str, list[int]]] = {key: {} for key in keys}
     names = {key: CategoryNames(attribute) for key, flow, attribute in BREAKDOWNS if flow == "website"}
-    attributes = {key: attribute for key, _flow, attribute in BREAKDOWNS}
-    for case in accepted:
-        i = index.get(str(Quarter.of(case.received_on)))
-        if i is None:  # a receipt date outside the received-before-the-cut-off window (time zone changed)
-            continue
-        base[i] += 1
-        for key, table in tables.items():
-            row = table.setdefault(names[key](getattr(case, attributes[key])), [0] * TRENDS)
-            row[i] += 1
+    for (i, *values), n in recent.items():
+        base[i] += n
+        for key, value in zip(keys, values, strict=True):
+            row = tables[key].setdefault(names[key](value), [0] * TRENDS)
+            row[i] += n
     result: dict[str, Any] = {"quarters": [str(q) for q in quarters], "base": base}
     for key, table in tables.items():
         order = ranked(Counter({name: sum(counts) for name, counts in table.items()}))

@@ -362,9 +362,13 @@ class _Builder:
         rows = [[_("Reported by domestic finders and developers"), n(jvn["domestic_published"])]]
         if jvn.get("developer_self") is not None:
             rows.append([_("of which reported by the developer itself"), n(jvn["developer_self"])])
-        rows += [[_("Received from overseas CSIRTs"), n(jvn.get("overseas"))], [_("Total"), n(jvn.get("total"))]]
-        section.tables.append(self.table(title, [_("Source"), _("Vulnerabilities")], rows,
-                                         sub_rows={1} if jvn.get("developer_self") is not None else set()))
+        rows.append([_("Received from overseas CSIRTs"), n(jvn.get("overseas"))])
+        if jvn.get("overseas_in_quarter") is not None:
+            rows.append([_("of which published in this quarter"), n(jvn["overseas_in_quarter"])])
+        rows.append([_("Total"), n(jvn.get("total"))])
+        subs = {i for i, row in enumerate(rows) if row[0] in {_("of which reported by the developer itself"),
+                                                                 _("of which published in this quarter")}}
+        section.tables.append(self.table(title, [_("Source"), _("Vulnerabilities")], rows, sub_rows=subs))
         if jvn.get("overseas") is None or jvn.get("total") is None:
             section.note = _("— : not yet available.")
         return section

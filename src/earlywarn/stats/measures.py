@@ -7,7 +7,7 @@ published whole percentage is the same rule applied once more (27.5 → 28). A p
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -44,11 +44,12 @@ def bins_from(lowers: Sequence[int]) -> tuple[Bin, ...]:
     return tuple(Bin(low, lowers[i + 1] - 1 if i + 1 < len(lowers) else None) for i, low in enumerate(lowers))
 
 
-def bin_counts(days: Iterable[int], bins: Sequence[Bin]) -> list[int]:
-    """How many of ``days`` fall in each bin (a value below the first bin counts in the first)."""
+def bin_counts(days: Mapping[int, int], bins: Sequence[Bin]) -> list[int]:
+    """How many cases fall in each bin, from ``days`` (day count → cases); a value below the first bin counts in
+    the first."""
     counts = [0] * len(bins)
-    for value in days:
-        counts[next((i for i, b in enumerate(bins) if b.holds(value)), 0)] += 1
+    for value, n in days.items():
+        counts[next((i for i, b in enumerate(bins) if b.holds(value)), 0)] += n
     return counts
 
 
@@ -57,8 +58,9 @@ def bin_rows(counts: Sequence[int], bins: Sequence[Bin], base: int) -> list[dict
             for b, n in zip(bins, counts, strict=True)]
 
 
-def within(days: Iterable[int], limit: int) -> int:
-    return sum(1 for value in days if value <= limit)
+def within(days: Mapping[int, int], limit: int) -> int:
+    """Cases of ``days`` (day count → cases) at most ``limit`` days."""
+    return sum(n for value, n in days.items() if value <= limit)
 
 
 def ranked(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -66,11 +68,10 @@ def ranked(counter: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-def shares(names: Iterable[str], base: int | None = None) -> list[dict[str, Any]]:
-    """A breakdown: one ``{name, count, pct}`` per distinct name, ranked; ``pct`` of ``base`` (default: all)."""
-    counter = Counter(names)
+def shares(counter: Counter[str], base: int | None = None) -> list[dict[str, Any]]:
+    """A breakdown: one ``{name, count, pct}`` per name counted, ranked; ``pct`` of ``base`` (default: all)."""
     total = sum(counter.values()) if base is None else base
-    return [{"name": name, "count": n, "pct": percent(n, total)} for name, n in ranked(counter)]
+    return [{"name": name, "count": n, "pct": percent(n, total)} for name, n in ranked(counter) if n]
 
 
 # The code lists a stored category may name (cases/categories.py). A product list may be added there later.

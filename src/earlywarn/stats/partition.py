@@ -8,7 +8,7 @@ published sub-status where it has one: 公表済み ⊇ 調整不能, 取扱い�
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,14 +33,19 @@ class FlowPartition:
 
 def partition_of(cases: Iterable[CaseAt]) -> dict[Flow, FlowPartition]:
     """Both flows' partitions of ``cases`` (a snapshot at one cut-off)."""
+    return partition_from(Counter((case.flow, case.category, case.sub_status) for case in cases))
+
+
+def partition_from(counts: Mapping[tuple[str, str, str], int]) -> dict[Flow, FlowPartition]:
+    """Both flows' partitions from case counts by (flow, published category, published sub-status or "")."""
     by_category: dict[Flow, Counter[str]] = {Flow.PRODUCT: Counter(), Flow.WEBSITE: Counter()}
     by_sub: dict[Flow, Counter[str]] = {Flow.PRODUCT: Counter(), Flow.WEBSITE: Counter()}
     flows = {f.value: f for f in Flow}
-    for case in cases:
-        flow = flows[case.flow]
-        by_category[flow][case.category] += 1
-        if case.sub_status:
-            by_sub[flow][case.sub_status] += 1
+    for (flow_code, category, sub_status), n in counts.items():
+        flow = flows[flow_code]
+        by_category[flow][category] += n
+        if sub_status:
+            by_sub[flow][sub_status] += n
     result = {}
     for flow, declared in ((Flow.PRODUCT, PRODUCT_CATEGORIES), (Flow.WEBSITE, WEBSITE_CATEGORIES)):
         categories = {c.code: by_category[flow][c.code] for c in declared}

@@ -1,26 +1,26 @@
 """The quarterly report (届出状況): every statistic of partnership.md §5.1, as it stood at the quarter's end.
 
-Each case counts as it stood at the cut-off (``stats.snapshot``): a case closed after the quarter is in handling
-in that quarter's report, and an event after the cut-off does not count. The modules beside this one compute the
-statistics; this one runs them in order, reports progress, checks the reconciliations of §5.3, and assembles the
-JSON documented in docs/statistics.md.
+Each case counts as it stood at the cut-off (``stats.tally``, one counting read for the quarter's end and a year
+earlier): a case closed after the quarter is in handling in that quarter's report, and an event after the cut-off
+does not count. The modules beside this one compute the statistics from those counts; this one runs them in
+order, reports progress, checks the reconciliations of §5.3, and assembles the JSON documented in
+docs/statistics.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db.models import Count, Q
-
 from earlywarn.cases.flows import Flow
-from earlywarn.intake.models import Report
 from earlywarn.stats import breakdowns, products, websites
 from earlywarn.stats.calendar import PARTNERSHIP_START, business_days_between, per_business_day
-from earlywarn.stats.partition import FlowPartition, partition_of
+from earlywarn.stats.partition import FlowPartition, partition_from
 from earlywarn.stats.quarter import Quarter
-from earlywarn.stats.snapshot import CaseAt, InconsistentData, snapshots
+from earlywarn.stats.snapshot import InconsistentData
 from earlywarn.stats.tables import report_rows
+from earlywarn.stats.tally import Head, tally
 
 __all__ = ["InconsistentData", "Quarter", "ReconciliationError", "quarterly_report", "report_rows"]
 SERIES_LENGTH = 12
@@ -30,19 +30,23 @@ class ReconciliationError(InconsistentData, AssertionError):
     """A §5.3 reconciliation does not hold: the figures would contradict each other, so none are published."""
 
 
-def _series(quarter: Quarter, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    """S2 for the 12 quarters ending with ``quarter``: cumulative reports and reports per business day."""
+def series_quarters(quarter: Quarter) -> list[Quarter]:
+    """The ``SERIES_LENGTH`` quarters of S2, ending with ``quarter``."""
     quarters = [quarter]
     while len(quarters) < SERIES_LENGTH:
         quarters.insert(0, quarters[0].previous())
-    totals = Report.objects.aggregate(**{str(q): Count("pk", filter=Q(received_at__lt=q.end)) for q in quarters})
+    return quarters
+
+
+def _series(quarters: list[Quarter], totals: list[int], say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """S2: cumulative reports (``totals``, received before each quarter's end) and reports per business day."""
     series = []
-    for index, point in enumerate(quarters, start=1):
+    for index, (point, total) in enumerate(zip(quarters, totals, strict=True), start=1):
         say(f"series {index}/{SERIES_LENGTH}: {point}")
         last_day = point.last_day()
-        series.append({"quarter": str(point), "total": totals[str(point)],
+        series.append({"quarter": str(point), "total": total,
                        "business_days": business_days_between(PARTNERSHIP_START, last_day),
-                       "per_business_day": float(per_business_day(totals[str(point)], last_day))})
+                       "per_business_day": float(per_business_day(total, last_day))})
     return series
 
 
@@ -61,9 +65,12 @@ def _website_status(partition: FlowPartition) -> dict[str, int]:
             "in_handling": c["in_handling"], "unable": c["unable"], "not_accepted": c["not_accepted"]}
 
 
-def _status(quarter: Quarter, cases: list[CaseAt], received: int) -> dict[str, Any]:
+def _status(quarter: Quarter, counts: Mapping[Head, int], received: int) -> dict[str, Any]:
     """S1, S3 and S4 at the quarter's end; the partitions must sum to the reports received by then (§5.3)."""
-    partition = partition_of(cases)
+    heads: Counter[tuple[str, str, str]] = Counter()
+    for (flow, _state, category, sub_status, _terminal), n in counts.items():
+        heads[flow, category, sub_status] += n
+    partition = partition_from(heads)
     product, website = partition[Flow.PRODUCT], partition[Flow.WEBSITE]
     if received != product.total + website.total:
         raise ReconciliationError(f"{quarter}: {received} reports received ≠ partition "
@@ -97,20 +104,25 @@ def quarterly_report(quarter: Quarter, *, progress: Callable[[str], None] | None
     """The report for ``quarter`` as JSON-ready data. ``progress`` hears one line per step."""
     say = progress or (lambda _line: None)
     earlier = quarter.year_earlier()
-    series = _series(quarter, say)
-    say(f"cases as they stood at the end of {quarter} and of {earlier} (a year earlier)")
-    cases, cases_earlier = snapshots([quarter.end, earlier.end])
+    quarters = series_quarters(quarter)
+    say(f"cases as they stood at the end of {quarter} and of {earlier} (a year earlier), counted in one read")
+    counts = tally(quarter.end, earlier.end, [q.end for q in quarters], breakdowns.trend_days(quarter),
+                   products.UNREACHABLE_SINCE)
+    series = _series(quarters, counts.series, say)
     say("status partitions (S1, S3, S4), now and a year earlier")
-    status = _status(quarter, cases, series[-1]["total"])
-    previous = _status(earlier, cases_earlier, series[-1 - 4]["total"])
+    now: Counter[Head] = Counter()
+    for (head, _origin), n in counts.now.items():
+        now[head] += n
+    status = _status(quarter, now, series[-1]["total"])
+    previous = _status(earlier, counts.earlier, series[-1 - 4]["total"])
     say("JVN publications and days to publication (S6, S7)")
-    publication = products.days_to_publication(cases)
+    publication = products.days_to_publication(counts.publication_days)
     say("days to fix (S13)")
-    fix = websites.days_to_fix(cases)
+    fix = websites.days_to_fix(counts.fix_days)
     say("prolonged website cases, now and a year earlier (S17)")
-    prolonged = websites.prolonged(cases, quarter.end, cases_earlier, earlier.end)
+    prolonged = websites.prolonged(counts.handling_now, counts.handling_earlier)
     say("unreachable developers (S12)")
-    unreachable = products.unreachable(cases, quarter.end)
+    unreachable = products.unreachable(counts.trail, counts.trail_heads)
     say("priority information provision (S11)")
     priority = products.priority_provision(quarter)
     say("breakdowns and the small-company share (S9, S10, S14–S16, S18)")
@@ -123,15 +135,15 @@ def quarterly_report(quarter: Quarter, *, progress: Callable[[str], None] | None
         "product_status": status["product_status"],
         "website_status": status["website_status"],
         "previous_year": previous,
-        "jvn": products.jvn(cases),
+        "jvn": products.jvn(counts.now, quarter),
         "days_to_publication": publication,
         "days_to_fix": fix,
         "prolonged": prolonged,
         "unreachable": unreachable,
         "priority_provision": priority,
-        "breakdowns": breakdowns.breakdowns(cases),
-        "quarterly_breakdowns": breakdowns.quarterly_breakdowns(cases, quarter),
-        "small_company_share": breakdowns.small_company_share(cases),
+        "breakdowns": breakdowns.breakdowns(counts.attributes),
+        "quarterly_breakdowns": breakdowns.quarterly_breakdowns(counts.recent, quarter),
+        "small_company_share": breakdowns.small_company_share(counts.attributes),
     }
     _check(report)
     return report

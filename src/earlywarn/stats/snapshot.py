@@ -9,10 +9,11 @@ Dates (accepted, notified, published, closed) and the breakdown attributes (prod
 type, threat, operator type) are the case's own columns; each statistic compares the dates with the cut-off
 itself. The attributes carry no history: a category corrected later counts as corrected in every quarter.
 
-Speed (docs/benchmarks.md, "Quarterly statistics"): every cut-off a report needs is read in one pass — the cases
-once, their state-setting events once (ordered by case and time), each row tagged in SQL with the first cut-off
-it falls before (its *slot*), so no event time is parsed in Python. Rows are read as plain tuples (``raw_rows``):
-ids stay as the database returns them, the same in every query of one run.
+This is the per-case read: ``partition.status_partition`` and the tests' reference use it. The quarterly report
+itself counts the same states in SQL (``stats.tally``, checked against this read by ``tests/stats/test_tally.py``).
+Every cut-off asked is read in one pass — the cases once, their state-setting events once (ordered by case and
+time), each row tagged in SQL with the first cut-off it falls before (its *slot*). Rows are read as plain tuples
+(``raw_rows``): ids stay as the database returns them, the same in every query of one run.
 """
 
 from __future__ import annotations
@@ -71,8 +72,13 @@ def raw_rows(query: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
     """The rows of a ``values_list`` query as the database driver returns them, without Django's per-value
     converters (the costliest part of a large read). Datetimes go through ``aware``."""
     sql, params = query.query.sql_with_params()
-    with connections[query.db].cursor() as cursor:
-        if connections[query.db].vendor == "postgresql":
+    yield from sql_rows(sql, params, query.db)
+
+
+def sql_rows(sql: str, params: Any, using: str = "default") -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` as ``raw_rows`` returns them (plain driver values)."""
+    with connections[using].cursor() as cursor:
+        if connections[using].vendor == "postgresql":
             _plain_loaders(cursor.cursor)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH_CHUNK):
