@@ -141,3 +141,16 @@ def test_known_vulnerability_needs_a_reference(client, coordinator, handler):
     assert out["state"] == "closed_known_vulnerability"
     event = CaseEvent.objects.get(case=case, tag="case:state:close_known_vulnerability")
     assert event.data["reference"] == "CVE-2021-44228"
+
+
+def test_console_panel_names_contact_channels_in_the_users_language(client, coordinator, handler):
+    from allauth.mfa.models import Authenticator
+
+    case, (org, _dev), _other = coordinating_case(handler, coordinator)
+    Authenticator.objects.create(user=coordinator, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(coordinator)
+    api(client, coordinator, staff=True)("post", f"/cases/{case.id}/actions/record_contact_attempt",
+                                          organisation=str(org.id), channel="phone", note="no answer")
+    page = client.get(f"/console/cases/{case.id}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<option value="phone">電話</option>' in page
+    assert "電話 — no answer" in page

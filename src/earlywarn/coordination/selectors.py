@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor, can
 from earlywarn.coordination.models import Coordination, UnreachableListing
+from earlywarn.coordination.services import CHANNEL_LABELS
 
 
 def coordination_for(actor: Actor, case: Case) -> dict[str, Any] | None:
@@ -37,7 +38,8 @@ def coordination_for(actor: Actor, case: Case) -> dict[str, Any] | None:
 
     out["schedule"] = schedule_for(actor, case)
     if staff:
-        out["contact_attempts"] = [{"organisation": str(a.organisation_id), "channel": a.channel, "note": a.note,
+        out["contact_attempts"] = [{"organisation": str(a.organisation_id), "channel": a.channel,
+                                    "channel_label": str(CHANNEL_LABELS.get(a.channel, a.channel)), "note": a.note,
                                     "attempted_at": a.attempted_at, "recorded_by": a.recorded_by}
                                    for a in case.contact_attempts.all()]
     return out

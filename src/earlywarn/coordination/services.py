@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from earlywarn.accounts.models import Organisation, OrganisationKind
 from earlywarn.cases.errors import InvalidTransition, ValidationFailed, clean_text
@@ -29,6 +30,8 @@ from earlywarn.websites.contacts import clean_email
 
 ACTIVE = frozenset({"coordinating", "unreachable_listed", "committee"})
 CHANNELS = ("email", "phone", "post", "other")
+CHANNEL_LABELS = {"email": gettext_lazy("E-mail"), "phone": gettext_lazy("Telephone"), "post": gettext_lazy("Post"),
+                  "other": gettext_lazy("Other")}
 LANGUAGES = ("ja", "en")
 
 

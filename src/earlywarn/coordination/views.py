@@ -28,7 +28,7 @@ from earlywarn.coordination.dashboard import schedule_for
 from earlywarn.coordination.disputes import disputes_for
 from earlywarn.coordination.models import EolCase, ProductStatus
 from earlywarn.coordination.selectors import coordination_for, outcomes_for, unreachable_public
-from earlywarn.coordination.services import CHANNELS
+from earlywarn.coordination.services import CHANNEL_LABELS, CHANNELS
 
 PAGE_SIZE = 50
 # The §4.11 criteria the coordinator records before deciding on individual handling.
@@ -47,7 +47,8 @@ def panel_context(actor: Actor, case: Case) -> dict[str, Any]:
         "coordination": coordination_for(actor, case), "coordination_actions": actions,
         "schedule": schedule_for(actor, case),
         "disputes": disputes_for(actor, case),
-        "product_statuses": ProductStatus.choices, "contact_channels": CHANNELS, "eol_cases": EolCase.choices,
+        "product_statuses": ProductStatus.choices,
+        "contact_channels": [(code, CHANNEL_LABELS[code]) for code in CHANNELS], "eol_cases": EolCase.choices,
         "outcomes": outcomes_for(actor, case), "individual_questions": INDIVIDUAL_QUESTIONS,
         "developer_choices": (Organisation.objects.filter(kind=OrganisationKind.DEVELOPER).exclude(contact_email="")
                               .only("id", "name")[:500] if offer else []),
