@@ -179,6 +179,23 @@ def test_every_count_equals_the_per_case_read(awkward):
     assert latest.recent
 
 
+def test_every_case_knows_when_its_state_was_set(awkward):
+    """Live and imported: ``state_changed_at`` is the stored time of the last state-setting event, whose state is
+    the case's — what lets the count skip the trail of a case not changed since a cut-off."""
+    cases = list(Case.objects.all())
+    assert len(cases) == 14
+    for case in cases:
+        last = CaseEvent.objects.filter(case=case).exclude(to_state="").order_by("-created_at", "-id").first()
+        assert (case.state_changed_at, case.flow, case.state) == (last.created_at, last.to_flow, last.to_state)
+
+
+def test_cases_whose_time_is_unknown_are_read_from_the_trail(awkward):
+    for case_id in list(Case.objects.order_by("id").values_list("id", flat=True))[::2]:
+        Case.objects.filter(pk=case_id).update(state_changed_at=None)  # as the migration leaves a mismatch
+    for quarter in QUARTERS:
+        assert_same(quarter)
+
+
 @override_settings(TIME_ZONE="Europe/Berlin")  # daylight saving time: local dates move with the offset
 def test_every_count_equals_the_per_case_read_in_a_zone_with_summer_time(awkward):
     for quarter in QUARTERS:

@@ -21,6 +21,10 @@ class Case(models.Model):
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
     flow = models.CharField(max_length=16, choices=[(f.value, f.value) for f in Flow])
     state = models.CharField(max_length=64)
+    # When ``state``/``flow`` were last set: exactly the ``created_at`` of the last state-setting ``CaseEvent``
+    # (written by the same service in the same transaction), None if unknown. The statistics read the state at a
+    # cut-off after it from the case itself instead of the trail (``stats.tally``).
+    state_changed_at = models.DateTimeField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=300)
     received_on = models.DateField()  # original receipt date (platform time zone); survives reclassification
     accepted_at = models.DateTimeField(null=True, blank=True)

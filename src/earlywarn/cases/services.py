@@ -1,11 +1,15 @@
 """Every change to a case: one function each, one transaction each, one event each.
 
-Nothing else writes ``Case.state`` or ``Case.flow`` (a test scans the source to keep it so).
+Nothing else writes ``Case.state``, ``Case.flow`` or ``Case.state_changed_at`` (a test scans the source to keep it
+so; ``intake.services`` creates a case in its first state, the history import writes closed history). Every
+state-setting event is dated with the case's ``state_changed_at``, the same value, so the statistics may read the
+state at a cut-off from the case when it has not changed since (``stats.tally``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,15 +33,26 @@ from earlywarn.cases.models import Case, CaseEvent, Message, Visibility
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can, is_finder
 from earlywarn.intake.models import ReportKind
 
+STATE_FIELDS = frozenset({"state", "flow", "state_changed_at"})  # set by ``_save_state`` only
+
 
 def event_record(
     *, case: Case, actor: Actor, tag: str, reason: str = "", data: dict[str, Any] | None = None,
     from_flow: str = "", to_flow: str = "", from_state: str = "", to_state: str = "",
 ) -> CaseEvent:
-    """Append one audit event. Call only inside the service's transaction."""
+    """Append one audit event. Call only inside the service's transaction.
+
+    A state-setting event (``to_state``) is dated with ``case.state_changed_at``, which the service has just set
+    with the state; any other event with the current time.
+    """
+    at: datetime = timezone.now()
+    if to_state:
+        if case.state_changed_at is None:
+            raise ValueError("a state-setting event needs the case's state_changed_at (set with the state)")
+        at = case.state_changed_at
     return CaseEvent.objects.create(
         case=case, tag=tag, actor=actor.user, actor_label=actor.label, reason=reason, data=data or {},
-        from_flow=from_flow, to_flow=to_flow, from_state=from_state, to_state=to_state,
+        from_flow=from_flow, to_flow=to_flow, from_state=from_state, to_state=to_state, created_at=at,
     )
 
 
@@ -56,7 +71,7 @@ def _lock(case: Case) -> Case:
 
 def _save_state(case: Case, *, flow: str, state: str, extra: dict[str, Any] | None = None) -> Case:
     now = timezone.now()
-    fields: dict[str, Any] = {"flow": flow, "state": state, "updated_at": now}
+    fields: dict[str, Any] = {"flow": flow, "state": state, "updated_at": now, "state_changed_at": now}
     if definition(flow).state(state).terminal:
         fields["closed_at"] = now
     fields.update(extra or {})  # a service may date the closure itself (websites: the fix date)
@@ -102,7 +117,7 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
                 _("This case is “%(state)s”; “%(action)s” is not possible from there.")
                 % {"state": _label(flow.state(locked.state)), "action": _label(transition)}
             )
-        extra: dict[str, Any] = {k: v for k, v in (fields or {}).items() if k not in {"state", "flow"}}
+        extra: dict[str, Any] = {k: v for k, v in (fields or {}).items() if k not in STATE_FIELDS}
         if action == "accept":
             extra |= {"accepted_at": timezone.now(), "judged_at": timezone.now()}
         elif action == "reject":
@@ -154,7 +169,7 @@ def cases_transition_bulk(*, actor: Actor, case_ids: Iterable[Any], action: str,
                 % {"count": len(stuck), "action": _label(transition), "ids": ", ".join(sorted(stuck)[:20])}
             )
         now = timezone.now()
-        fields: dict[str, Any] = {"state": transition.target, "updated_at": now}
+        fields: dict[str, Any] = {"state": transition.target, "updated_at": now, "state_changed_at": now}
         if definition(flow).state(transition.target).terminal:
             fields["closed_at"] = now
         changed = Case.objects.filter(pk__in=ids, flow=flow, state__in=transition.sources).update(

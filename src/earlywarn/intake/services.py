@@ -110,7 +110,7 @@ def report_submit(
             report.status_token_hash = status_token_hash(token)
             report.save()
             case = Case.objects.create(
-                report=report, flow=kind, state="received", title=submission["title"],
+                report=report, flow=kind, state="received", state_changed_at=timezone.now(), title=submission["title"],
                 received_on=timezone.localdate(report.received_at),
             )
             Vulnerability.objects.create(

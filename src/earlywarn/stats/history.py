@@ -473,12 +473,14 @@ def _rows(record: Record, w: _Writer) -> tuple[dict[str, Any], dict[str, Any], l
     state = flow_def.initial
     events: list[dict[str, Any]] = []
     transitions = 0
-    for step in record.steps:
+    latest: tuple[date, int] | None = None  # the last state-setting event in the trail's order (time, then id)
+    for index, step in enumerate(record.steps):
         event = {"case_id": w.uuid(case_id), "tag": step.tag, "actor_id": None, "actor_label": ACTOR_LABEL,
                  "from_flow": "", "to_flow": "", "from_state": "", "to_state": "", "reason": "",
                  "data": w.json(step.data), "created_at": w.at(step.on)}
         if step.tag == IMPORT_TAG:
             event.update(to_flow=flow, to_state=state, data=w.json({"tracking_id": record.tracking_id}))
+            latest = max(latest or (step.on, index), (step.on, index))
         elif step.action:
             transition = flow_def.transition(step.action)
             if transition is None or state not in transition.sources:  # a validation gap, never bad input
@@ -487,12 +489,14 @@ def _rows(record: Record, w: _Writer) -> tuple[dict[str, Any], dict[str, Any], l
                          to_state=transition.target)
             state = transition.target
             transitions += 1
+            latest = max(latest or (step.on, index), (step.on, index))
         events.append(event)
     terminal = flow_def.state(state).terminal
     closed = w.at(at["closed_on"]) if terminal else None
     accepted = w.at(at["accepted_on"])
     case = {
         "id": w.uuid(case_id), "report_id": report["id"], "flow": flow, "state": state,
+        "state_changed_at": _state_changed_at(record, latest, w),
         "title": f"Historical report {record.tracking_id}", "received_on": w.day(record.received_on),
         "accepted_at": accepted, "judged_at": accepted or (closed if state == "not_accepted" else None),
         "closed_at": closed, "notified_at": w.at(at["notified_on"]), "published_at": w.at(at["published_on"]),
@@ -504,6 +508,16 @@ def _rows(record: Record, w: _Writer) -> tuple[dict[str, Any], dict[str, Any], l
     provisions = [{"case_id": case["id"], "sector": sector, "provided_on": w.day(day)}
                   for sector, day in record.provisions]
     return report, case, events, provisions
+
+
+def _state_changed_at(record: Record, latest: tuple[date, int] | None, w: _Writer) -> Any:
+    """The date of the trail's last state-setting event (``Case.state_changed_at``): the very value of its
+    ``created_at``. None (the statistics then read the trail) if that event is not the last state-setting step,
+    i.e. if it did not set the case's final state — the validation keeps the steps in date order, so never."""
+    if latest is None:
+        return None
+    last_setting = max(i for i, step in enumerate(record.steps) if step.tag == IMPORT_TAG or step.action)
+    return w.at(latest[0]) if latest[1] == last_setting else None
 
 
 def _existing(tracking_ids: list[str]) -> dict[str, Any]:

@@ -7,9 +7,11 @@ statement returns one short row per report received by the quarter's end — no 
 counts identical rows (``Counter``), maps the few states found to their published categories
 (``earlywarn.cases.flows``, the same code as the per-case read), and the statistics modules work on the counts.
 
-How the state is found differs by database, not its result: SQLite looks up each case's last event through the
-(case, time) index; PostgreSQL sorts the trail once and takes each event's successor (``lead``), which serves
-both cut-offs. ``tests/stats/test_tally.py`` compares every count with the per-case read on both databases.
+A case whose state was last set before a cut-off (``Case.state_changed_at``, the very ``created_at`` of its last
+state-setting event, written with it by ``cases.services``) is in its current state there: only the cases changed
+since are looked up. How differs by database, not the result: SQLite looks up each such case's last event through
+the (case, time) index; PostgreSQL sorts those cases' trails once and takes each event's successor (``lead``),
+which serves both cut-offs. ``tests/stats/test_tally.py`` compares every count with the per-case read on both databases.
 """
 
 # ruff: noqa: S608 — every SQL text here is built from constants (table names, fragments); all values are parameters
@@ -110,11 +112,17 @@ STATE = "to_flow || ' ' || e.to_state"  # in ``LAST``: the event's state as ``fl
 
 
 def _state_sql(postgresql: bool) -> tuple[str, str, str, str]:
-    """(a WITH clause or "", joins after report ``r`` and case ``c``, the state at A, the state at B)."""
-    if postgresql:  # one sort of the trail; each event's successor says at which cut-offs it is the last
+    """(a WITH clause or "", joins after report ``r`` and case ``c``, the state at A, the state at B).
+
+    A case whose state was last set before a cut-off (``Case.state_changed_at``, the very ``created_at`` of its
+    last state-setting event) is in its current state there: only the others are looked up in the trail."""
+    current = "c.flow || ' ' || c.state"
+    if postgresql:  # one sort of the trail of the cases changed since B; each event's successor says at which
+        # cut-offs it is the last
         trail = (f"WITH ev AS (SELECT case_id, created_at, to_flow, to_state, lead(created_at) OVER "  # nosec B608
                  f"(PARTITION BY case_id ORDER BY created_at, id) AS nxt FROM {EVENTS} "
-                 f"WHERE to_state <> '' AND created_at < %(a)s), "
+                 f"WHERE to_state <> '' AND created_at < %(a)s AND case_id IN (SELECT id FROM {CASES} "
+                 f"WHERE state_changed_at IS NULL OR state_changed_at >= %(b)s)), "
                  f"sa AS (SELECT case_id, to_flow || ' ' || to_state AS fs FROM ev WHERE nxt IS NULL), "
                  f"sb AS (SELECT case_id, to_flow || ' ' || to_state AS fs FROM ev "
                  f"WHERE created_at < %(b)s AND (nxt IS NULL OR nxt >= %(b)s)), "
@@ -122,15 +130,18 @@ def _state_sql(postgresql: bool) -> tuple[str, str, str, str]:
                  f"GROUP BY case_id) ")
         joins = ("LEFT JOIN sa ON sa.case_id = c.id LEFT JOIN sb ON sb.case_id = c.id "
                  "LEFT JOIN fx ON fx.case_id = c.id")
-        return trail, joins, "sa.fs", "CASE WHEN r.received_at < %(b)s THEN sb.fs END"
-    # SQLite: each case's last event before A through the (case, time) index; before B the same event unless it
-    # is later than B (a few cases), then a second look-up
-    joins = f"LEFT JOIN {EVENTS} ea ON ea.id = {LAST.format(column='id', cut='a')}"
+        return (trail, joins, f"CASE WHEN c.state_changed_at < %(a)s THEN {current} ELSE sa.fs END",
+                f"CASE WHEN r.received_at >= %(b)s THEN NULL WHEN c.state_changed_at < %(b)s THEN {current} "
+                f"ELSE sb.fs END")
+    # SQLite: a case changed since A: its last event before A through the (case, time) index; before B the same
+    # event unless it is later than B, then a second look-up (as for a case changed between B and A)
+    joins = (f"LEFT JOIN {EVENTS} ea ON ea.id = CASE WHEN c.state_changed_at < %(a)s THEN NULL "
+             f"ELSE {LAST.format(column='id', cut='a')} END")
     state = "ea.to_flow || ' ' || ea.to_state"
     again = LAST.format(column=STATE, cut="b")
-    earlier = (f"CASE WHEN r.received_at >= %(b)s THEN NULL WHEN ea.created_at < %(b)s THEN {state} "
-               f"ELSE {again} END")
-    return "", joins, state, earlier
+    earlier = (f"CASE WHEN r.received_at >= %(b)s THEN NULL WHEN c.state_changed_at < %(b)s THEN {current} "
+               f"WHEN ea.created_at < %(b)s THEN {state} ELSE {again} END")
+    return "", joins, f"CASE WHEN c.state_changed_at < %(a)s THEN {current} ELSE {state} END", earlier
 
 
 def _sqlite(value: Any) -> Any:
@@ -294,7 +305,9 @@ def _unreachable(result: Tally, now: Cut, since: date, published: Published) -> 
            f"FROM {EVENTS} u JOIN {CASES} c ON c.id = u.case_id JOIN {REPORTS} r ON r.id = c.report_id "
            f"WHERE {tags} AND u.created_at >= %(start)s AND u.created_at < %(a)s")
     trail: dict[Any, list[tuple[datetime, str]]] = defaultdict(list)
-    for case_id, created_at, tag, state in sql_rows(sql, params):
+    with _planner_settings():  # without table statistics PostgreSQL would nest loops over every case here too
+        found = list(sql_rows(sql, params))
+    for case_id, created_at, tag, state in found:
         trail[case_id].append((aware(created_at), tag))
         if state is not None:
             head = published(_key(state))
