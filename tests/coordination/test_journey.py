@@ -81,7 +81,7 @@ def test_multi_vendor_case_to_automatic_publication(client, handler, coordinator
         told = {m.to[0] for m in _mail(smtp_sink)}
     case = Case.objects.get(pk=case.pk)
     assert (case.state, case.published_category.code) == ("published", "published")
-    assert {"psirt@a.example.test", "sec@b.example.test"} <= told
+    assert {"psirt@a.example.test", "sec@b.example.test", "finder@example.test"} <= told  # all are told
     assert PriorityDelivery.objects.get().delivered_at < PublicationSchedule.objects.get(case=case).published_at
     advisory = Advisory.objects.get(case=case)  # the minimal record the editor completes
     assert advisory.products.count() == 2

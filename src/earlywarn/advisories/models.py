@@ -193,7 +193,15 @@ class AdvisoryRevision(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["advisory", "number"], name="advisory_revision_unique")]
-        indexes = [models.Index(fields=["is_current", "published_at"])]
+        indexes = [
+            models.Index(fields=["is_current", "published_at"]),
+            # The public list's and the feeds' orders over current revisions only: without them every page sorts
+            # every revision (bench/publication: 0.5-3.8 s at 100,000 advisories on SQLite).
+            models.Index(fields=["-initial_published_at", "-id"], condition=models.Q(is_current=True),
+                         name="advisory_current_by_first"),
+            models.Index(fields=["-published_at", "-id"], condition=models.Q(is_current=True),
+                         name="advisory_current_by_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tracking_id} rev {self.number}"

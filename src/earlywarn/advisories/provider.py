@@ -39,6 +39,7 @@ JSON = "application/json"
 class ServedFile:
     body: bytes
     content_type: str
+    modified: datetime | None = None  # Last-Modified: the publication of a served document (views.csaf_file)
 
 
 def root_url() -> str:
@@ -161,11 +162,12 @@ def served_file(path: str) -> ServedFile | None:
         signature = revision.vex_csaf_signature if is_vex else revision.csaf_signature
         name = document_path.rsplit("/", 1)[-1]
         if suffix == "":
-            return ServedFile(body, JSON)
+            return ServedFile(body, JSON, revision.published_at)
         if suffix == ".asc":
-            return ServedFile(signature.encode(), "application/pgp-signature") if signature else None
+            return ServedFile(signature.encode(), "application/pgp-signature", revision.published_at) \
+                if signature else None
         digest = hashlib.new(suffix[1:], body).hexdigest()
-        return ServedFile(f"{digest}  {name}\n".encode(), "text/plain; charset=utf-8")
+        return ServedFile(f"{digest}  {name}\n".encode(), "text/plain; charset=utf-8", revision.published_at)
     return None
 
 

@@ -56,8 +56,12 @@ def published_list(filters: Filters) -> QuerySet[AdvisoryRevision]:
     return rows.order_by("-initial_published_at", "-id")
 
 
+def published_revision_or_none(slug: str) -> AdvisoryRevision | None:
+    return AdvisoryRevision.objects.filter(is_current=True, slug=slug).first()
+
+
 def published_revision(slug: str) -> AdvisoryRevision:
-    revision = AdvisoryRevision.objects.filter(is_current=True, slug=slug).first()
+    revision = published_revision_or_none(slug)
     if revision is None:
         raise AdvisoryNotFound
     return revision

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -63,23 +63,67 @@ def _public(slug: str) -> AdvisoryRevision:
         raise Http404 from exc
 
 
+# Conditional GET on the advisory by id (page, OSV, CSAF files): the ETag and Last-Modified come from the current
+# revision, looked up once per request, so a 304 costs one indexed query and no rendering. The page differs for a
+# signed-in user (header, messages): only anonymous requests get validators; others are always answered in full.
+#
+# May be stored, but revalidated (ETag) before each reuse: a withdrawal or a new revision is seen at once. The page
+# sets the CSRF cookie (language form), so shared caches must not keep it.
+_REVALIDATE = {"Cache-Control": "public, no-cache"}
+_REVALIDATE_PRIVATE = {"Cache-Control": "private, no-cache"}
+
+
+def _current(request: HttpRequest, slug: str) -> AdvisoryRevision | None:
+    cache: dict[str, AdvisoryRevision | None] = request.__dict__.setdefault("_advisory_revisions", {})
+    if slug not in cache:
+        cache[slug] = selectors.published_revision_or_none(slug)
+    return cache[slug]
+
+
+def _validators_apply(request: HttpRequest) -> bool:
+    return not request.user.is_authenticated
+
+
+def _revision_etag(request: HttpRequest, slug: str, *, kind: str) -> str | None:
+    revision = _current(request, slug) if _validators_apply(request) or kind != "html" else None
+    if revision is None:
+        return None
+    language = _language() if kind == "html" else ""
+    seed = f"{kind}|{revision.pk}|{revision.number}|{language}|{csaf_doc.base_url()}|{csaf_doc.engine_version()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _revision_last_modified(request: HttpRequest, slug: str, *, kind: str) -> datetime | None:
+    revision = _current(request, slug) if _validators_apply(request) or kind != "html" else None
+    return revision.published_at if revision is not None else None
+
+
 @require_GET
+@condition(etag_func=partial(_revision_etag, kind="html"),
+           last_modified_func=partial(_revision_last_modified, kind="html"))
 def advisory_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    revision = _public(slug)
-    return render(request, "advisories/detail.html", {
+    revision = _current(request, slug)
+    if revision is None:
+        raise Http404
+    response = render(request, "advisories/detail.html", {
         "revision": revision, "a": selectors.present(revision.content, _language()),
         "history": selectors.revision_history(revision), "language": _language(),
         "csaf_url": f"/.well-known/csaf/{revision.csaf_path}", "has_osv": _osv_record(revision) is not None,
         "vex_url": f"/.well-known/csaf/{revision.vex_csaf_path}" if revision.vex_csaf_path else "",
         "withdrawn": withdrawal.public_notice(revision.content, _language())})
+    response["Cache-Control"] = _REVALIDATE_PRIVATE["Cache-Control"]
+    return response
 
 
 @require_GET
+@condition(etag_func=partial(_revision_etag, kind="osv"),
+           last_modified_func=partial(_revision_last_modified, kind="osv"))
 def advisory_osv(request: HttpRequest, slug: str) -> HttpResponse:
-    record = _osv_record(_public(slug))
+    revision = _current(request, slug)
+    record = _osv_record(revision) if revision is not None else None
     if record is None:
         raise Http404
-    return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2}, headers=_REVALIDATE)
 
 
 @require_GET
@@ -133,12 +177,31 @@ def csaf_provider_metadata(request: HttpRequest) -> HttpResponse:
     return HttpResponse(served.body, content_type=served.content_type)
 
 
+def _served(request: HttpRequest, path: str) -> provider.ServedFile | None:
+    cache: dict[str, provider.ServedFile | None] = request.__dict__.setdefault("_csaf_served", {})
+    if path not in cache:
+        cache[path] = provider.served_file(path)
+    return cache[path]
+
+
+def _served_etag(request: HttpRequest, path: str) -> str | None:
+    served = _served(request, path)
+    return hashlib.sha256(served.body).hexdigest()[:32] if served is not None else None
+
+
+def _served_last_modified(request: HttpRequest, path: str) -> datetime | None:
+    served = _served(request, path)
+    return served.modified if served is not None else None
+
+
 @require_GET
+@condition(etag_func=_served_etag, last_modified_func=_served_last_modified)
 def csaf_file(request: HttpRequest, path: str) -> HttpResponse:
-    served = provider.served_file(path)
+    """A file of the CSAF provider; the ETag is the hash of its bytes, so a mirror's conditional GET gets 304."""
+    served = _served(request, path)
     if served is None:
         raise Http404
-    return HttpResponse(served.body, content_type=served.content_type)
+    return HttpResponse(served.body, content_type=served.content_type, headers=_REVALIDATE)
 
 
 def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
