@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,15 @@ def _get(client: Client, url: str) -> Any:
 
 def walk(client: Client, tmp_path) -> dict[str, dict[str, Any]]:
     """Every advisory a client finds: {url: document}, each hash and signature verified."""
+    try:
+        return _walk(client, tmp_path)
+    finally:  # the client's keyring starts a gpg-agent: stop it, or every run leaves one behind
+        if (tmp_path / "client-gnupg").exists():
+            subprocess.run(["gpgconf", "--homedir", str(tmp_path / "client-gnupg"), "--kill", "gpg-agent"],
+                           check=False)
+
+
+def _walk(client: Client, tmp_path) -> dict[str, dict[str, Any]]:
     metadata = _get(client, f"{ROOT}/provider-metadata.json").json()
     assert errors(metadata, "provider_json_schema.json") == []
     assert metadata["canonical_url"].endswith("/.well-known/csaf/provider-metadata.json")
