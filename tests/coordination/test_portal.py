@@ -209,6 +209,20 @@ def test_directory(client, two_vendors, coordinator, handler):
     org_c = Organisation.objects.get(name="シー株式会社")
     assert org_c.kind == OrganisationKind.DEVELOPER
     assert org_c.security_contact.web_form_url == "https://c.example.test/psirt"
+    # the directory has its audit trail: one event per save, none for a refused one
+    from earlywarn.accounts.models import OrganisationEvent
+
+    assert list(OrganisationEvent.objects.values_list("organisation_id", "tag", "actor_id")) == [
+        (org_c.id, "directory:developer:added", coordinator.id)]
+    changed = client.post(f"/console/developers/{org_c.id}/", {
+        "name": "シー株式会社", "contact_email": "psirt@c.example.test",
+        "security_txt_url": "https://c.example.test/.well-known/security.txt", "web_form_url": "https://c.example.test/form"})
+    assert changed.status_code == 302
+    event = OrganisationEvent.objects.latest("id")
+    assert (event.tag, event.data["changed"], event.data["web_form_url"]) == (
+        "directory:developer:changed", ["web_form_url"], "https://c.example.test/form")
+    assert client.post(f"/console/developers/{org_c.id}/", {"name": "", "contact_email": "x"}).status_code == 422
+    assert OrganisationEvent.objects.count() == 2
 
     for user in (_mfa(handler), _member(org_a)):
         client.force_login(user)

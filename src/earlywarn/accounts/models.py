@@ -177,3 +177,29 @@ class SecurityContact(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation_id)
+
+
+class OrganisationEvent(models.Model):
+    """The audit trail of an organisation's directory entry (name, security contacts, pinned key): append-only.
+    What happens on a case is a ``CaseEvent``."""
+
+    id = models.BigAutoField(primary_key=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    tag = models.CharField(max_length=64)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.tag
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            from earlywarn.intake.models import ImmutableError  # intake builds on this app
+
+            raise ImmutableError("organisation events are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

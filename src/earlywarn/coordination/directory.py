@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.accounts.models import Organisation, OrganisationKind, SecurityContact
+from earlywarn.accounts.models import Organisation, OrganisationEvent, OrganisationKind, SecurityContact
 from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 from earlywarn.notify import pgp
@@ -105,6 +105,15 @@ def _key(armored: str, fingerprint: str) -> tuple[str, str]:
     return info.armored, info.fingerprint
 
 
+def _directory_state(organisation: Organisation) -> dict[str, str]:
+    """What the audit trail records of an entry: names, addresses and the pinned key's fingerprint (not the key)."""
+    contact = SecurityContact.objects.filter(organisation=organisation).first()
+    return {"name": organisation.name, "name_en": organisation.name_en, "contact_email": organisation.contact_email,
+            "pgp_fingerprint": contact.pgp_fingerprint if contact else "",
+            "security_txt_url": contact.security_txt_url if contact else "",
+            "web_form_url": contact.web_form_url if contact else ""}
+
+
 def developer_save(*, actor: Actor, data: dict[str, str], organisation: Organisation | None = None) -> Organisation:
     """Add a developer organisation to the directory, or change its name and security contacts, all or nothing.
 
@@ -120,6 +129,8 @@ def developer_save(*, actor: Actor, data: dict[str, str], organisation: Organisa
     note = clean_text(data.get("note", ""), "note", 5_000)
     key, fingerprint = _key(data.get("pgp_key", ""), data.get("pgp_fingerprint", ""))
     with transaction.atomic():
+        created = organisation is None
+        before = {} if organisation is None else _directory_state(organisation)
         if organisation is None:
             organisation = Organisation.objects.create(kind=OrganisationKind.DEVELOPER, name=name, name_en=name_en,
                                                        contact_email=email)
@@ -129,5 +140,10 @@ def developer_save(*, actor: Actor, data: dict[str, str], organisation: Organisa
         SecurityContact.objects.update_or_create(organisation=organisation, defaults={
             "pgp_key": key, "pgp_fingerprint": fingerprint, "security_txt_url": security_txt,
             "web_form_url": web_form, "note": note, "updated_at": timezone.now(), "updated_by": actor.label})
+        after = _directory_state(organisation)
+        OrganisationEvent.objects.create(
+            organisation=organisation, tag="directory:developer:added" if created else "directory:developer:changed",
+            actor=actor.user, actor_label=actor.label,
+            data={"changed": sorted(k for k in after if before.get(k) != after[k]), **after})
     log.info("developer directory: %s saved %s", actor.label, organisation.pk)
     return organisation
