@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from allauth.mfa.models import Authenticator
 
 from earlywarn.accounts.models import OrganisationKind, Role
-from earlywarn.accounts.services import token_create
 from earlywarn.cases.models import Case, CaseEvent
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge
 from earlywarn.config.worker import run_worker
 from tests import factories
+from tests.coordination.helpers import api as _api
 from tests.factories import submit
 
 pytestmark = [pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
@@ -22,17 +20,6 @@ CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 SECRETS = ("canary-reproduction", "canary-description", "ExampleCMS", "山田")
 
 
-def _api(client, user, *, staff=False):
-    if staff:
-        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    _token, raw = token_create(user=user, name="test")
-    headers = {"Authorization": f"Bearer {raw}"}
-
-    def call(method, path, **data):
-        response = getattr(client, method)(f"/api/v1{path}", data=json.dumps(data) if method == "post" else None,
-                                            content_type="application/json", headers=headers)
-        return response.status_code, response.json()
-    return call
 
 
 def _deliver(sink):

@@ -3,17 +3,14 @@ API, the agreed date, a re-agreement, and the automatic publication when the clo
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from earlywarn.accounts.models import OrganisationKind, Role
-from earlywarn.accounts.services import token_create
 from earlywarn.advisories.models import Advisory
 from earlywarn.cases.models import Case, CaseEvent
 from earlywarn.cases.policy import Actor
@@ -23,6 +20,7 @@ from earlywarn.coordination.models import PublicationSchedule
 from earlywarn.coordination.schedule import scheduled_publications_due
 from earlywarn.coordination.tasks import PERIODIC_JOBS
 from tests import factories
+from tests.coordination.helpers import api as _api
 from tests.factories import submit
 
 pytestmark = [pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
@@ -30,17 +28,6 @@ SECRETS = ("canary-reproduction", "canary-description", "ExampleCMS", "Stored XS
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def _api(client, user, *, staff=False):
-    if staff:
-        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    _token, raw = token_create(user=user, name="test")
-    headers = {"Authorization": f"Bearer {raw}"}
-
-    def call(method, path, **data):
-        response = getattr(client, method)(f"/api/v1{path}", data=json.dumps(data) if method == "post" else None,
-                                            content_type="application/json", headers=headers)
-        return response.status_code, response.json()
-    return call
 
 
 def _deliver(sink):
