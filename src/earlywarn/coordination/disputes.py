@@ -13,8 +13,7 @@ from earlywarn.cases.errors import ValidationFailed
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor, can
 from earlywarn.cases.services import case_transition, event_record
-from earlywarn.coordination.models import DeveloperNotice
-from earlywarn.coordination.services import ACTIVE, require_product
+from earlywarn.coordination.services import ACTIVE, own_notice, require_product
 
 DISPUTED = "case:developer:disputed"
 CLOSABLE = frozenset({"content_check", "coordinating"})  # close_not_vulnerability's sources in cases/flows.py
@@ -29,23 +28,12 @@ def _reasons(value: str, field: str) -> str:
     return value
 
 
-def _own_notice(actor: Actor, case: Case, organisation: str) -> DeveloperNotice:
-    notices = [n for n in case.developer_notices.select_related("organisation")
-               if n.organisation_id in actor.participant_org_ids]
-    if organisation:
-        notices = [n for n in notices if str(n.organisation_id) == organisation.strip()]
-    if not notices:
-        raise ValidationFailed(_("You do not answer for a developer of this case."), field="organisation")
-    if len(notices) > 1:
-        raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
-    return notices[0]
-
 
 def vulnerability_dispute(*, actor: Actor, case: Case, reasons: str = "", organisation: str = "") -> None:
     """The developer says this is not a vulnerability, with its reasons: an event the coordinator sees on the case
     (it decides; the case stays open). A dispute is an answer, so it also confirms receipt."""
     require_product(actor, case, Action.CASE_DEVELOPER_RESPOND, ACTIVE)
-    notice = _own_notice(actor, case, organisation)
+    notice = own_notice(actor, case, organisation)
     text = _reasons(reasons, "reasons")
     with transaction.atomic():
         if notice.acknowledged_at is None:

@@ -22,7 +22,7 @@ from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor
 from earlywarn.cases.services import case_transition, event_record
 from earlywarn.coordination.models import DeveloperProduct, EolAssessment, EolCase, IndividualHandlingRequest
-from earlywarn.coordination.services import ACTIVE, _notice, _own_notices, require_product
+from earlywarn.coordination.services import ACTIVE, _notice, own_notice, require_product
 
 COORDINATING = frozenset({"coordinating"})
 STOP_USING_CASES = frozenset({EolCase.C, EolCase.D, EolCase.E})  # §4.8: a 利用中止 (stop using) publication
@@ -121,10 +121,7 @@ def individual_request(*, actor: Actor, case: Case, organisation: str = "",
                        users_description: str = "") -> IndividualHandlingRequest:
     """The developer asks to close without publication because it can notify every user of the product."""
     require_product(actor, case, Action.CASE_DEVELOPER_RESPOND, COORDINATING)
-    notices = _own_notices(actor, case, (organisation or "").strip())
-    if len(notices) > 1:
-        raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
-    org = notices[0].organisation
+    org = own_notice(actor, case, organisation).organisation
     description = clean_text(users_description, "users_description", 5_000, required=True)
     with transaction.atomic():
         if case.individual_requests.filter(organisation=org, decision=IndividualHandlingRequest.Decision.PENDING

@@ -27,7 +27,7 @@ from earlywarn.cases.services import case_transition, event_record
 from earlywarn.config.knobs import knob_list
 from earlywarn.coordination.models import DeveloperNotice, DeveloperReminder, PublicationSchedule
 from earlywarn.coordination.schedule_advisory import publish_effects
-from earlywarn.coordination.services import ACTIVE, _own_notices, require_product
+from earlywarn.coordination.services import ACTIVE, own_notices, require_product
 from earlywarn.intake.tokens import status_url
 from earlywarn.notify.services import mail_enqueue
 from earlywarn.stats.calendar import is_business_day
@@ -158,7 +158,7 @@ def _agree(actor: Actor, case: Case, schedule: PublicationSchedule, *, by: str, 
 def publication_agree(*, actor: Actor, case: Case, organisation: str = "") -> PublicationSchedule:
     """A developer agrees to the proposed date; the date is agreed once every notified developer has."""
     require_product(actor, case, Action.CASE_DEVELOPER_RESPOND, SCHEDULABLE)
-    notices = _own_notices(actor, case, (organisation or "").strip())
+    notices = own_notices(actor, case, organisation)
     with transaction.atomic():
         locked, schedule = _lock(case)
         _pending(schedule)

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor, can
-from earlywarn.coordination.models import Coordination, UnreachableListing
+from earlywarn.coordination.models import Coordination, EolAssessment, PrioritySelection, UnreachableListing
+from earlywarn.coordination.priority import configured_sectors, sector_label
 from earlywarn.coordination.services import CHANNEL_LABELS
 
 
@@ -60,9 +61,6 @@ def unreachable_public() -> QuerySet[UnreachableListing]:
 def outcomes_for(actor: Actor, case: Case) -> dict[str, Any]:
     """EOL assessment, individual-handling requests and priority provision as ``actor`` may see them: coordinators
     all of it; a developer only its own organisation's requests (never the priority recipients)."""
-    from earlywarn.coordination.models import EolAssessment, PrioritySelection
-    from earlywarn.coordination.priority import configured_sectors, sector_label
-
     staff = can(actor, Action.CASE_COORDINATE, case)
     requests = case.individual_requests.select_related("organisation")
     if not staff:

@@ -114,7 +114,9 @@ def developer_add(*, actor: Actor, case: Case, organisations: str = "", name: st
         return _notify(actor, case, developers, language or "ja")
 
 
-def _own_notices(actor: Actor, case: Case, organisation: str = "") -> list[DeveloperNotice]:
+def own_notices(actor: Actor, case: Case, organisation: str = "") -> list[DeveloperNotice]:
+    """The notices of the developers the actor answers for on the case (only ``organisation``'s when given)."""
+    organisation = (organisation or "").strip()
     notices = [n for n in case.developer_notices.select_related("organisation")
                if n.organisation_id in actor.participant_org_ids]
     if organisation:
@@ -124,11 +126,19 @@ def _own_notices(actor: Actor, case: Case, organisation: str = "") -> list[Devel
     return notices
 
 
+def own_notice(actor: Actor, case: Case, organisation: str = "") -> DeveloperNotice:
+    """The one notice the actor answers with: a member of several developers of the case must name one."""
+    notices = own_notices(actor, case, organisation)
+    if len(notices) > 1:
+        raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
+    return notices[0]
+
+
 def developer_acknowledge(*, actor: Actor, case: Case) -> int:
     """The developer confirms it received the notice (each of the actor's organisations on the case)."""
     require_product(actor, case, Action.CASE_DEVELOPER_RESPOND, ACTIVE)
     with transaction.atomic():
-        pending = [n for n in _own_notices(actor, case) if n.acknowledged_at is None]
+        pending = [n for n in own_notices(actor, case) if n.acknowledged_at is None]
         for notice in pending:
             notice.acknowledged_at = timezone.now()
             notice.save(update_fields=["acknowledged_at"])
@@ -140,9 +150,7 @@ def developer_acknowledge(*, actor: Actor, case: Case) -> int:
 def product_state(*, actor: Actor, case: Case, data: dict[str, str]) -> ProductStatement:
     """The developer's status of one product and version, and its statement for publication (upserted)."""
     require_product(actor, case, Action.CASE_DEVELOPER_RESPOND, ACTIVE)
-    notices = _own_notices(actor, case, data.get("organisation", "").strip())
-    if len(notices) > 1:
-        raise ValidationFailed(_("Choose the organisation you answer for."), field="organisation")
+    notice = own_notice(actor, case, data.get("organisation", ""))
     product = clean_text(data.get("product", ""), "product", 200, required=True)
     version = clean_text(data.get("version", ""), "version", 100)
     status = (data.get("status") or "").strip()
@@ -152,7 +160,6 @@ def product_state(*, actor: Actor, case: Case, data: dict[str, str]) -> ProductS
     if status == ProductStatus.FIXED and not fixed_version:
         raise ValidationFailed(_("Give the version that fixes it."), field="fixed_version")
     statement = clean_text(data.get("statement", ""), "statement", 10_000)
-    notice = notices[0]
     with transaction.atomic():
         row, _created = ProductStatement.objects.update_or_create(
             case=case, organisation=notice.organisation, product=product, version=version,
