@@ -145,7 +145,6 @@ def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Sea
     require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     size = committee_size()
     ids = _member_ids(members)
-    conflicted = conflicted_member_ids(case)
     if not ids:
         chosen = committee_proposal(case, size)
         if len(chosen) < size:
@@ -157,6 +156,7 @@ def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Sea
         if len(found) != len(ids):
             raise ValidationFailed(_("Choose committee members from the list."), field="members")
         chosen = [found[i] for i in ids]
+        conflicted = conflicted_member_ids(case)
         refused = [_member_name(m) for m in chosen if m.pk in conflicted]
         if refused:
             raise ValidationFailed(
@@ -171,12 +171,12 @@ def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Sea
             raise InvalidTransition(_("The committee has already decided on this case."))
         now = timezone.now()
         current = {s.member_id: s for s in referral.seats.filter(removed_at__isnull=True)
-                   .select_related("member__user", "participant")}
+                   .select_related("member__user", "participant", "vote")}
         wanted = {m.pk for m in chosen}
         for member_id, seat in current.items():
             if member_id in wanted:
                 continue
-            if Vote.objects.filter(seat=seat).exists():
+            if hasattr(seat, "vote"):
                 raise ValidationFailed(_("%(name)s has voted and stays on this case.")
                                        % {"name": _member_name(seat.member)}, field="members")
             seat.removed_at = now

@@ -39,12 +39,12 @@ def closure_mail(case: Case, alert: Alert | None = None) -> int:
 
     sent = 0
     fixed = case.state in {"fixed", "fixed_page_deleted", "fixed_workaround"}
+    category, sub = case.published_category, case.sub_status
+    outcomes = {language: " — ".join(getattr(c, language) for c in (category, sub) if c is not None)
+                for language in ("ja", "en")}
     for contact in active_contacts(case):
         if contact.notified_at is None and contact.role == ContactRole.OPERATOR:
             continue  # never notified: a closure is not the first thing it should hear from us
-        category, sub = case.published_category, case.sub_status
-        outcomes = {language: " — ".join(getattr(c, language) for c in (category, sub) if c is not None)
-                    for language in ("ja", "en")}
         contact_mail(case, contact, "operator_closed", outcome=outcomes.get(contact.language, outcomes["ja"]),
                      fixed=fixed, alert_url=alert_public_url(alert) if alert else "")
         sent += 1

@@ -12,6 +12,7 @@ from django.utils import timezone
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Actor, cases_visible_to
 from earlywarn.config.knobs import knob_int
+from earlywarn.websites.contacts import OPEN_STATES
 from earlywarn.websites.models import FixReport
 
 
@@ -87,7 +88,7 @@ def prolonged_table(actor: Actor, day: date | None = None) -> ProlongedTable:
 
 def open_website_cases(actor: Actor, *, vulnerability_type: str = "", host: str = "") -> QuerySet[Case]:
     """Open website cases an alert may close, filtered for the handler's selection."""
-    cases = cases_visible_to(actor).filter(flow="website", state__in=["content_check", "operator_notified"])
+    cases = cases_visible_to(actor).filter(flow="website", state__in=OPEN_STATES)
     if vulnerability_type:
         cases = cases.filter(Q(vulnerability_type=vulnerability_type)
                              | Q(vulnerability_type="", vulnerabilities__website_type=vulnerability_type))
