@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,8 +31,8 @@ from earlywarn.stats.calendar import calendar_days
 from earlywarn.stats.products import UNREACHABLE_SINCE
 from earlywarn.stats.quarter import Quarter
 from earlywarn.stats.quarterly import series_quarters
-from earlywarn.stats.snapshot import CaseAt, raw_rows, snapshots
-from earlywarn.stats.tally import FIX_REPORTED, UNREACHABLE_TAGS, Head, Tally, tally
+from earlywarn.stats.snapshot import CaseAt, raw_rows, snapshots, sql_rows
+from earlywarn.stats.tally import CURRENT, FIX_REPORTED, UNREACHABLE_TAGS, Head, Published, StateAt, Tally, tally
 from tests import factories
 from tests.stats.imported import load, product, website
 
@@ -278,3 +279,18 @@ def test_the_planner_settings_hold_for_the_counting_statement_only():
         assert_same(Quarter(2025, 4))  # inside the test's transaction, as inside a request's
         cursor.execute("SHOW enable_nestloop")
         assert cursor.fetchone()[0] == before == "on"
+
+
+def test_a_state_membership_compares_flow_and_state_columns_across_both_flows(awkward):
+    """``StateAt.among`` tests columns instead of building ``flow state`` text; "not accepted" spans both flows."""
+    codes = Published().where("not_accepted")
+    assert {code.split()[0] for code in codes} == {"product", "website"}
+    params: dict[str, Any] = {}
+    condition = StateAt((("1 = 1", CURRENT),), CURRENT).among(codes, "x", params)
+    select = f"SELECT c.id FROM {Case._meta.db_table} c WHERE "  # noqa: S608 — constants; values are parameters
+    found = {UUID(str(row[0])) for row in sql_rows(select + condition, params)}
+    expected = {case.id for case in Case.objects.all() if f"{case.flow} {case.state}" in codes}
+    assert expected
+    assert found == expected
+    nothing = StateAt((("1 = 1", CURRENT),), CURRENT).among([], "y", {})
+    assert not list(sql_rows(select + nothing, {}))

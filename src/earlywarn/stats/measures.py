@@ -6,6 +6,7 @@ published whole percentage is the same rule applied once more (27.5 → 28). A p
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,12 @@ def bins_from(lowers: Sequence[int]) -> tuple[Bin, ...]:
 
 
 def bin_counts(days: Mapping[int, int], bins: Sequence[Bin]) -> list[int]:
-    """How many cases fall in each bin, from ``days`` (day count → cases); a value below the first bin counts in
-    the first."""
+    """How many cases fall in each of ``bins`` (contiguous and ascending, as ``bins_from`` makes them), from
+    ``days`` (day count → cases); a value below the first bin counts in the first."""
+    lowers = [b.min for b in bins]
     counts = [0] * len(bins)
     for value, n in days.items():
-        counts[next((i for i, b in enumerate(bins) if b.holds(value)), 0)] += n
+        counts[max(0, bisect_right(lowers, value) - 1)] += n
     return counts
 
 

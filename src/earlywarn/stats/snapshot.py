@@ -77,12 +77,18 @@ def raw_rows(query: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
 
 def sql_rows(sql: str, params: Any, using: str = "default") -> Iterator[tuple[Any, ...]]:
     """The rows of ``sql`` as ``raw_rows`` returns them (plain driver values)."""
+    for rows in sql_chunks(sql, params, using):
+        yield from rows
+
+
+def sql_chunks(sql: str, params: Any, using: str = "default") -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``sql`` (plain driver values) in lists of up to ``FETCH_CHUNK``, for counting in C."""
     with connections[using].cursor() as cursor:
         if connections[using].vendor == "postgresql":
             _plain_loaders(cursor.cursor)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH_CHUNK):
-            yield from rows
+            yield rows
 
 
 def _plain_loaders(cursor: Any) -> None:

@@ -30,7 +30,7 @@ from django.utils import timezone
 from earlywarn.cases.flows import Flow, definition
 from earlywarn.cases.models import Case, CaseEvent, Vulnerability
 from earlywarn.intake.models import Report
-from earlywarn.stats.snapshot import BrokenTrail, aware, sql_rows
+from earlywarn.stats.snapshot import BrokenTrail, aware, sql_chunks, sql_rows
 from earlywarn.stats.sqldays import SqlDays, local_day
 
 Head = tuple[str, str, str, str, bool]  # flow, state, published category, published sub-status ("" if none), terminal
@@ -106,42 +106,98 @@ class Published:
         return found
 
 
-LAST = ("(SELECT e.{column} FROM " + EVENTS + " e WHERE e.case_id = c.id AND e.created_at < %({cut})s "  # nosec B608
+LAST = ("(SELECT e.{column} FROM " + EVENTS + " e WHERE e.case_id = {case} AND e.created_at < %({cut})s "  # nosec B608
         "AND e.to_state <> '' ORDER BY e.created_at DESC, e.id DESC LIMIT 1)")
 STATE = "to_flow || ' ' || e.to_state"  # in ``LAST``: the event's state as ``flow state``
 
 
-def _state_sql(postgresql: bool) -> tuple[str, str, str, str]:
+@dataclass(frozen=True)
+class Source:
+    """Where one branch of ``StateAt`` takes the state from: a flow and a state column, or a ``flow state`` text
+    expression (``text``)."""
+
+    flow: str = ""
+    state: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class StateAt:
+    """A case's state at one cut-off in SQL: the first branch whose condition holds gives it (None: no state)."""
+
+    branches: tuple[tuple[str, Source | None], ...]
+    otherwise: Source
+
+    def value(self) -> str:
+        """The state as ``flow state`` text (NULL for none)."""
+        return self._case(_text)
+
+    def among(self, codes: Sequence[str], name: str, params: dict[str, Any]) -> str:
+        """A condition: the state is one of ``codes`` (``flow state``). Columns are compared as they are, without
+        building the text, which matters when it is tested on every row."""
+        by_flow: dict[str, list[str]] = defaultdict(list)
+        for code in codes:
+            flow, state = _key(code)
+            by_flow[flow].append(state)
+
+        def member(source: Source | None) -> str:
+            if source is None or not codes:
+                return "1 = 0"
+            if source.text:
+                return _in(name, codes, params).format(column=source.text)
+            tests = []
+            for i, (flow, states) in enumerate(by_flow.items()):
+                params[f"{name}_{i}"] = flow
+                tests.append(f"({source.flow} = %({name}_{i})s AND "
+                             + _in(f"{name}_{i}_", states, params).format(column=source.state) + ")")
+            return "(" + " OR ".join(tests) + ")"
+
+        return self._case(member)
+
+    def _case(self, render: Any) -> str:
+        whens = " ".join(f"WHEN {condition} THEN {render(source)}" for condition, source in self.branches)
+        return f"CASE {whens} ELSE {render(self.otherwise)} END"
+
+
+def _text(source: Source | None) -> str:
+    if source is None:
+        return "NULL"
+    return source.text or f"{source.flow} || ' ' || {source.state}"
+
+
+CURRENT = Source("c.flow", "c.state")
+
+
+def _state_sql(postgresql: bool) -> tuple[str, str, StateAt, StateAt]:
     """(a WITH clause or "", joins after report ``r`` and case ``c``, the state at A, the state at B).
 
     A case whose state was last set before a cut-off (``Case.state_changed_at``, the very ``created_at`` of its
     last state-setting event) is in its current state there: only the others are looked up in the trail."""
-    current = "c.flow || ' ' || c.state"
     if postgresql:  # one sort of the trail of the cases changed since B; each event's successor says at which
         # cut-offs it is the last
         trail = (f"WITH ev AS (SELECT case_id, created_at, to_flow, to_state, lead(created_at) OVER "  # nosec B608
                  f"(PARTITION BY case_id ORDER BY created_at, id) AS nxt FROM {EVENTS} "
-                 f"WHERE to_state <> '' AND created_at < %(a)s AND case_id IN (SELECT id FROM {CASES} "
-                 f"WHERE state_changed_at IS NULL OR state_changed_at >= %(b)s)), "
-                 f"sa AS (SELECT case_id, to_flow || ' ' || to_state AS fs FROM ev WHERE nxt IS NULL), "
-                 f"sb AS (SELECT case_id, to_flow || ' ' || to_state AS fs FROM ev "
+                 f"WHERE to_state <> '' AND created_at < %(a)s AND case_id = ANY(ARRAY(SELECT id FROM {CASES} "
+                 f"WHERE state_changed_at IS NULL OR state_changed_at >= %(b)s))), "
+                 f"sa AS (SELECT case_id, to_flow, to_state FROM ev WHERE nxt IS NULL), "
+                 f"sb AS (SELECT case_id, to_flow, to_state FROM ev "
                  f"WHERE created_at < %(b)s AND (nxt IS NULL OR nxt >= %(b)s)), "
                  f"fx AS (SELECT case_id, MIN(created_at) AS first FROM {EVENTS} WHERE tag = %(fix)s "
                  f"GROUP BY case_id) ")
         joins = ("LEFT JOIN sa ON sa.case_id = c.id LEFT JOIN sb ON sb.case_id = c.id "
                  "LEFT JOIN fx ON fx.case_id = c.id")
-        return (trail, joins, f"CASE WHEN c.state_changed_at < %(a)s THEN {current} ELSE sa.fs END",
-                f"CASE WHEN r.received_at >= %(b)s THEN NULL WHEN c.state_changed_at < %(b)s THEN {current} "
-                f"ELSE sb.fs END")
+        return (trail, joins, StateAt((("c.state_changed_at < %(a)s", CURRENT),), Source("sa.to_flow", "sa.to_state")),
+                StateAt((("r.received_at >= %(b)s", None), ("c.state_changed_at < %(b)s", CURRENT)),
+                        Source("sb.to_flow", "sb.to_state")))
     # SQLite: a case changed since A: its last event before A through the (case, time) index; before B the same
     # event unless it is later than B, then a second look-up (as for a case changed between B and A)
     joins = (f"LEFT JOIN {EVENTS} ea ON ea.id = CASE WHEN c.state_changed_at < %(a)s THEN NULL "
-             f"ELSE {LAST.format(column='id', cut='a')} END")
-    state = "ea.to_flow || ' ' || ea.to_state"
-    again = LAST.format(column=STATE, cut="b")
-    earlier = (f"CASE WHEN r.received_at >= %(b)s THEN NULL WHEN c.state_changed_at < %(b)s THEN {current} "
-               f"WHEN ea.created_at < %(b)s THEN {state} ELSE {again} END")
-    return "", joins, f"CASE WHEN c.state_changed_at < %(a)s THEN {current} ELSE {state} END", earlier
+             f"ELSE {LAST.format(column='id', cut='a', case='c.id')} END")
+    event = Source("ea.to_flow", "ea.to_state")
+    again = Source(text=LAST.format(column=STATE, cut="b", case="c.id"))
+    return ("", joins, StateAt((("c.state_changed_at < %(a)s", CURRENT),), event),
+            StateAt((("r.received_at >= %(b)s", None), ("c.state_changed_at < %(b)s", CURRENT),
+                     ("ea.created_at < %(b)s", event)), again))
 
 
 def _sqlite(value: Any) -> Any:
@@ -176,11 +232,12 @@ def _statement(now: Cut, earlier: Cut, series: Sequence[datetime], trend: Sequen
     if not postgresql:  # SQLite compares the stored text
         params = {k: _sqlite(v) for k, v in params.items()}
         bounds, days_from = [_sqlite(v) for v in bounds], [_sqlite(v) for v in days_from]
-    trail, joins, state_a, state_b = _state_sql(postgresql)
-    is_published = _in("p", published.where("published"), params).format(column=state_a)
-    is_fixed = _in("f", published.where("fixed"), params).format(column=state_a)
+    trail, joins, at_a, at_b = _state_sql(postgresql)
+    state_a, state_b = at_a.value(), at_b.value()
+    is_published = at_a.among(published.where("published"), "p", params)
+    is_fixed = at_a.among(published.where("fixed"), "f", params)
     handling = published.where("in_handling", Flow.WEBSITE.value)
-    handling_a = _in("h", handling, params).format(column=state_a) + " AND c.notified_at IS NOT NULL"
+    handling_a = at_a.among(handling, "h", params) + " AND c.notified_at IS NOT NULL"
     first_type = (f"(SELECT v.website_type FROM {VULNERABILITIES} v WHERE v.case_id = c.id AND v.website_type <> '' "  # nosec B608
                   f"ORDER BY v.created_at, v.id LIMIT 1)")
     if postgresql:  # the fix reports read once (no index on the tag), the first per case
@@ -188,7 +245,7 @@ def _statement(now: Cut, earlier: Cut, series: Sequence[datetime], trend: Sequen
     else:  # a look-up through the (case, time) index, only for the cases in handling
         fixed_before = ("CASE WHEN EXISTS (SELECT 1 FROM " + EVENTS + " f WHERE f.case_id = c.id AND "  # nosec B608
                         "f.tag = %(fix)s AND f.created_at < %({cut})s) THEN 1 ELSE 0 END")
-    handling_b = _in("h", handling, params).format(column=state_b) + " AND c.notified_at IS NOT NULL"
+    handling_b = at_b.among(handling, "h", params) + " AND c.notified_at IS NOT NULL"
     sql = (f"{trail}SELECT {_slot('r.received_at', 's', bounds, params)}, "  # nosec B608
            f"CASE WHEN c.id IS NULL THEN 0 ELSE 1 END, r.origin, {state_a}, "
            f"CASE WHEN r.received_at < %(b)s THEN 1 ELSE 0 END, {state_b}, c.product_type, c.cause, "
@@ -242,46 +299,54 @@ def tally(now_end: datetime, earlier_end: datetime, series: Sequence[datetime], 
     now, earlier = Cut(now_end), Cut(earlier_end)
     published = Published()
     sql, params = _statement(now, earlier, series, trend, published)
+    rows: Counter[tuple[Any, ...]] = Counter()  # one row per report; the same rows counted once
     with _planner_settings():
-        rows = Counter(sql_rows(sql, params))  # one row per report; the same rows counted once
+        for chunk in sql_chunks(sql, params):
+            rows.update(chunk)
     result = Tally(series=[0] * len(series))
     heads: dict[str | None, Head | None] = {}
+
+    def head_of(state: str | None) -> Head | None:
+        if state not in heads:
+            heads[state] = published(_key(state or ""))
+        return heads[state]
+
     broken = [0, 0]
     website = Flow.WEBSITE.value
+    series_counts, now_counts, earlier_counts = result.series, result.now, result.earlier
+    attributes, recent_counts = result.attributes, result.recent
+    publication_days, fix_days = result.publication_days, result.fix_days
+    handling_now, handling_earlier = result.handling_now, result.handling_earlier
     for row, n in rows.items():
         (slot, has_case, origin, sa, before_b, sb, product_type, cause, vulnerability_type, threat, operator_type,
          recent, publication, fix, elapsed, fixed, elapsed_earlier, fixed_earlier) = row
-        result.series[slot] += n
+        series_counts[slot] += n
         if not has_case:
             continue
-        if sa not in heads:
-            heads[sa] = published(_key(sa or ""))
-        head = heads[sa]
+        head = heads[sa] if sa in heads else head_of(sa)
         if head is None:
             broken[0] += n
         else:
-            result.now[head, origin] += n
+            now_counts[head, origin] += n
             category = head[2]
             if category != "not_accepted":
-                result.attributes[head[0], product_type, cause, vulnerability_type, threat, operator_type] += n
+                attributes[head[0], product_type, cause, vulnerability_type, threat, operator_type] += n
                 if recent is not None and head[0] == website:
-                    result.recent[recent, vulnerability_type, threat, operator_type] += n
+                    recent_counts[recent, vulnerability_type, threat, operator_type] += n
             if category == "published":
-                result.publication_days[publication] += n
+                publication_days[publication] += n
             elif category == "fixed":
-                result.fix_days[vulnerability_type, fix] += n
+                fix_days[vulnerability_type, fix] += n
             if elapsed is not None:
-                result.handling_now[vulnerability_type, elapsed, bool(fixed)] += n
+                handling_now[vulnerability_type, elapsed, bool(fixed)] += n
         if before_b:
-            if sb not in heads:
-                heads[sb] = published(_key(sb or ""))
-            head = heads[sb]
+            head = heads[sb] if sb in heads else head_of(sb)
             if head is None:
                 broken[1] += n
             else:
-                result.earlier[head] += n
+                earlier_counts[head] += n
             if elapsed_earlier is not None:
-                result.handling_earlier[vulnerability_type, elapsed_earlier, bool(fixed_earlier)] += n
+                handling_earlier[vulnerability_type, elapsed_earlier, bool(fixed_earlier)] += n
     for count, cut in zip(broken, (now, earlier), strict=True):
         if count:
             raise BrokenTrail(f"{count} case(s) without a state-setting event before {cut.end.isoformat()}")
@@ -295,18 +360,20 @@ def _unreachable(result: Tally, now: Cut, since: date, published: Published) -> 
     """S12's trail: listing, resumption and completion events from ``since`` to the cut-off, with the state of
     each of those cases at the cut-off (None for a case received after it)."""
     postgresql = connection.vendor == "postgresql"
-    state_a = LAST.format(column=STATE, cut="a")  # a few hundred cases: the indexed look-up on both databases
+    # a few hundred events through the tag index; each one's case, receipt and state by indexed look-ups (no
+    # join: nothing for a planner without table statistics to get wrong)
+    state_a = LAST.format(column=STATE, cut="a", case="u.case_id")
+    received = (f"(SELECT r.received_at FROM {REPORTS} r WHERE r.id = "  # nosec B608
+                f"(SELECT c.report_id FROM {CASES} c WHERE c.id = u.case_id))")
     start = timezone.make_aware(datetime.combine(since, time()))
     params: dict[str, Any] = {"a": now.end, "start": start}
     if not postgresql:
         params = {k: _sqlite(v) for k, v in params.items()}
     tags = _in("t", UNREACHABLE_TAGS, params).format(column="u.tag")
-    sql = (f"SELECT u.case_id, u.created_at, u.tag, CASE WHEN r.received_at < %(a)s THEN {state_a} END "  # nosec B608
-           f"FROM {EVENTS} u JOIN {CASES} c ON c.id = u.case_id JOIN {REPORTS} r ON r.id = c.report_id "
-           f"WHERE {tags} AND u.created_at >= %(start)s AND u.created_at < %(a)s")
+    sql = (f"SELECT u.case_id, u.created_at, u.tag, CASE WHEN {received} < %(a)s THEN {state_a} END "  # nosec B608
+           f"FROM {EVENTS} u WHERE {tags} AND u.created_at >= %(start)s AND u.created_at < %(a)s")
     trail: dict[Any, list[tuple[datetime, str]]] = defaultdict(list)
-    with _planner_settings():  # without table statistics PostgreSQL would nest loops over every case here too
-        found = list(sql_rows(sql, params))
+    found = list(sql_rows(sql, params))
     for case_id, created_at, tag, state in found:
         trail[case_id].append((aware(created_at), tag))
         if state is not None:
