@@ -8,6 +8,7 @@ lists no key; docs/decisions/0007-csaf-openpgp-signing.md explains the choice.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +28,36 @@ def _home() -> Path:
     return Path(conf.setting("OPENPGP_HOME") or Path(settings.DATA_DIR) / "openpgp")
 
 
-def _gpg() -> gnupg.GPG | None:
+@dataclass(frozen=True)
+class _Signer:
+    gpg: gnupg.GPG
+    key: PublicKey
+
+
+_signers: dict[tuple[str, int, int], _Signer | None] = {}  # (home, keyring's change time and size) → its signer
+_lock = threading.Lock()
+
+
+def _signer() -> _Signer | None:
+    """The GnuPG handle and signing key of the current home, found once per keyring state and process.
+
+    python-gnupg runs ``gpg --version`` for every handle and listing the keys is another process: done per
+    signature they were two of every signature's three processes. The keyring's change time and size are part of
+    the cache key, so a key created (or replaced) later is found at the next call."""
     home = _home()
-    if not (home / "pubring.kbx").exists():
+    try:
+        keyring = (home / "pubring.kbx").stat()
+    except FileNotFoundError:
         return None
-    return gnupg.GPG(gnupghome=str(home), encoding="utf-8")
+    found = (str(home), keyring.st_mtime_ns, keyring.st_size)
+    with _lock:
+        if found not in _signers:
+            gpg = gnupg.GPG(gnupghome=str(home), encoding="utf-8")
+            fingerprint = _secret_fingerprint(gpg)
+            _signers.clear()
+            _signers[found] = (_Signer(gpg, PublicKey(fingerprint, str(gpg.export_keys(fingerprint))))
+                               if fingerprint else None)
+        return _signers[found]
 
 
 def _secret_fingerprint(gpg: gnupg.GPG) -> str | None:
@@ -40,20 +66,17 @@ def _secret_fingerprint(gpg: gnupg.GPG) -> str | None:
 
 
 def public_key() -> PublicKey | None:
-    gpg = _gpg()
-    fingerprint = _secret_fingerprint(gpg) if gpg else None
-    if gpg is None or fingerprint is None:
-        return None
-    return PublicKey(fingerprint, str(gpg.export_keys(fingerprint)))
+    signer = _signer()
+    return signer.key if signer else None
 
 
 def sign_detached(data: bytes) -> str:
     """An ASCII-armoured detached signature of ``data``, or "" when no signing key is set up."""
-    gpg = _gpg()
-    fingerprint = _secret_fingerprint(gpg) if gpg else None
-    if gpg is None or fingerprint is None:
+    signer = _signer()
+    if signer is None:
         return ""
-    signed = gpg.sign(data, keyid=fingerprint, detach=True, binary=False, extra_args=["--digest-algo", "SHA512"])
+    signed = signer.gpg.sign(data, keyid=signer.key.fingerprint, detach=True, binary=False,
+                             extra_args=["--digest-algo", "SHA512"])
     if not signed.data:
         raise RuntimeError(f"OpenPGP signing failed: {signed.status}")
     return str(signed)
