@@ -17,10 +17,10 @@ from earlywarn.config.cli import main
 from earlywarn.intake.models import Report
 from earlywarn.stats.calendar import quarter_bounds
 from earlywarn.stats.history import IMPORT_TAG, HistoryImportError, history_import
-from earlywarn.stats.partition import status_partition
 from earlywarn.stats.quarterly import Quarter, quarterly_report
 from tests import factories
 from tests.stats import history_data
+from tests.stats.reference import status_partition
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")

@@ -13,8 +13,8 @@ from earlywarn.cases.models import CaseEvent
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition
 from earlywarn.stats.calendar import quarter_bounds
-from earlywarn.stats.partition import status_partition
 from tests import factories
+from tests.stats.reference import status_partition
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")

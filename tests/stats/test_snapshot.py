@@ -1,4 +1,4 @@
-"""The one-pass snapshot read (``stats.snapshot.snapshots``) against the per-case reference it replaced.
+"""The one-pass per-case read (``tests/stats/reference.py``) against the correlated-subquery read it replaced.
 
 The reference below is the former implementation (one correlated subquery per case and cut-off, read through the
 ORM): the fast path must give exactly the same cases, states and values at every cut-off, on both databases.
@@ -21,9 +21,10 @@ from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition
 from earlywarn.stats.calendar import quarter_bounds
 from earlywarn.stats.quarterly import Quarter, ReconciliationError, quarterly_report
-from earlywarn.stats.snapshot import BrokenTrail, InconsistentData, cases_at, snapshots
+from earlywarn.stats.rows import BrokenTrail, InconsistentData
 from tests import factories
 from tests.stats.imported import load, product, website
+from tests.stats.reference import cases_at, snapshots
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")

@@ -1,6 +1,6 @@
 """The quarterly report's one aggregated read (``stats.tally``) against the per-case read it replaced.
 
-The reference below counts the per-case snapshots (``stats.snapshot.snapshots``, itself checked against the
+The reference below counts the per-case snapshots (``tests/stats/reference.py``, itself checked against the
 original correlated-subquery read in ``test_snapshot.py``) with the Python calendar (``calendar_days``), as the
 statistics did before the counting moved into SQL. Every count must be the same, at several quarter ends, on a
 hand-made history with awkward instants (a microsecond before local midnight, reclassification, cases moving
@@ -31,10 +31,11 @@ from earlywarn.stats.calendar import calendar_days
 from earlywarn.stats.products import UNREACHABLE_SINCE
 from earlywarn.stats.quarter import Quarter
 from earlywarn.stats.quarterly import series_quarters
-from earlywarn.stats.snapshot import CaseAt, raw_rows, snapshots, sql_rows
+from earlywarn.stats.rows import raw_rows, sql_rows
 from earlywarn.stats.tally import CURRENT, FIX_REPORTED, UNREACHABLE_TAGS, Head, Published, StateAt, Tally, tally
 from tests import factories
 from tests.stats.imported import load, product, website
+from tests.stats.reference import CaseAt, snapshots
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")

@@ -2,7 +2,7 @@
 
 The format is documented in ``docs/import-format.md``. Every line is validated first; only when the whole file
 is valid is anything written, in one transaction (all or nothing). Each record becomes an ordinary report and
-case, with an audit trail dated by the historical dates, so ``stats.partition`` reads the right state at any
+case, with an audit trail dated by the historical dates, so the statistics read the right state at any
 past cut-off. A tracking id already present with the very same line is skipped, so re-importing a file
 changes nothing.
 """

@@ -1,6 +1,6 @@
 """The status partition of both flows as it stood at a cut-off (partnership.md §3.4, §3.5, §3.7; S1, S3, S4).
 
-Each case counts in the published category of the state it had at the cut-off (``stats.snapshot``), and in its
+Each case counts in the published category of the state it had at the cut-off (``stats.tally``), and in its
 published sub-status where it has one: 公表済み ⊇ 調整不能, 取扱い中 ⊇ 連絡不能開発者, 修正完了 ⊇ 当該ページを削除 ∪
 運用で回避.
 """
@@ -8,12 +8,10 @@ published sub-status where it has one: 公表済み ⊇ 調整不能, 取扱い�
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from earlywarn.cases.flows import PRODUCT_CATEGORIES, WEBSITE_CATEGORIES, Flow
-from earlywarn.stats.snapshot import CaseAt, cases_at
 
 
 @dataclass(frozen=True)
@@ -29,11 +27,6 @@ class FlowPartition:
     def accepted(self) -> int:
         """The base of the breakdowns that exclude 不受理 (§3.7, §5.3: total − 不受理)."""
         return self.total - self.categories["not_accepted"]
-
-
-def partition_of(cases: Iterable[CaseAt]) -> dict[Flow, FlowPartition]:
-    """Both flows' partitions of ``cases`` (a snapshot at one cut-off)."""
-    return partition_from(Counter((case.flow, case.category, case.sub_status) for case in cases))
 
 
 def partition_from(counts: Mapping[tuple[str, str, str], int]) -> dict[Flow, FlowPartition]:
@@ -53,7 +46,3 @@ def partition_from(counts: Mapping[tuple[str, str, str], int]) -> dict[Flow, Flo
                                      sub_statuses=dict(by_sub[flow]))
     return result
 
-
-def status_partition(until: datetime) -> dict[Flow, FlowPartition]:
-    """Both flows' partitions just before ``until``. Raises if a case has no state-setting event (a broken trail)."""
-    return partition_of(cases_at(until))

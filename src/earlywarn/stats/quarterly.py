@@ -18,7 +18,7 @@ from earlywarn.stats import breakdowns, products, websites
 from earlywarn.stats.calendar import PARTNERSHIP_START, business_days_between, per_business_day
 from earlywarn.stats.partition import FlowPartition, partition_from
 from earlywarn.stats.quarter import Quarter
-from earlywarn.stats.snapshot import InconsistentData
+from earlywarn.stats.rows import InconsistentData
 from earlywarn.stats.tables import report_rows
 from earlywarn.stats.tally import Head, tally
 

@@ -1,7 +1,7 @@
 """The quarterly report's one read: every case's state at the quarter's end and a year earlier, counted in SQL.
 
 The database finds each case's state at both cut-offs from its audit trail (the last state-setting event before
-the cut-off, ties broken by id, as ``stats.snapshot`` reads it case by case) and computes, only for the cases a
+the cut-off, ties broken by id, as the tests' per-case read does) and computes, only for the cases a
 statistic measures, the calendar days of S7, S13 and S17 (``stats.sqldays``) and whether a fix was reported. One
 statement returns one short row per report received by the quarter's end — no event rows, no datetimes; Python
 counts identical rows (``Counter``), maps the few states found to their published categories
@@ -30,7 +30,7 @@ from django.utils import timezone
 from earlywarn.cases.flows import Flow, definition
 from earlywarn.cases.models import Case, CaseEvent, Vulnerability
 from earlywarn.intake.models import Report
-from earlywarn.stats.snapshot import BrokenTrail, aware, sql_chunks, sql_rows
+from earlywarn.stats.rows import BrokenTrail, aware, sql_chunks, sql_rows
 from earlywarn.stats.sqldays import SqlDays, local_day
 
 Head = tuple[str, str, str, str, bool]  # flow, state, published category, published sub-status ("" if none), terminal

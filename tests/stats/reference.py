@@ -1,45 +1,29 @@
-"""Every case as it stood at a cut-off: the one read that all quarterly statistics share.
+"""The per-case read: every case as it stood at a cut-off, as a ``CaseAt`` — the reference the tests count against.
 
 A case counts in the flow and state it had at the cut-off, read from its audit trail (the last event before the
-cut-off that set a state), so a quarter's figures do not move when cases move on later, and a reclassified
-report counts in the flow it was in at the time. The state maps to the one published category its flow declares
-(``earlywarn.cases.flows``) and to its published sub-status where it has one.
-
-Dates (accepted, notified, published, closed) and the breakdown attributes (product type, cause, vulnerability
-type, threat, operator type) are the case's own columns; each statistic compares the dates with the cut-off
-itself. The attributes carry no history: a category corrected later counts as corrected in every quarter.
-
-This is the per-case read: ``partition.status_partition`` and the tests' reference use it. The quarterly report
-itself counts the same states in SQL (``stats.tally``, checked against this read by ``tests/stats/test_tally.py``).
-Every cut-off asked is read in one pass — the cases once, their state-setting events once (ordered by case and
-time), each row tagged in SQL with the first cut-off it falls before (its *slot*). Rows are read as plain tuples
-(``raw_rows``): ids stay as the database returns them, the same in every query of one run.
+cut-off that set a state), mapped to its published category and sub-status (``earlywarn.cases.flows``, through
+``stats.tally.Published`` as the report does). Dates and attributes are the case's own columns. Every cut-off
+asked is read in one pass — the cases once, their state-setting events once, each row tagged in SQL with the
+first cut-off it falls before (its *slot*). The report itself counts the same states in SQL (``stats.tally``);
+``test_tally.py`` compares every count with this read, and ``test_snapshot.py`` checks this read against the
+original correlated-subquery read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, overload
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from django.db import connections
 from django.db.models import Case as When_
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import IntegerField, Value, When
 
-from earlywarn.cases.flows import Flow, definition
+from earlywarn.cases.flows import Flow
 from earlywarn.cases.models import Case, CaseEvent, Vulnerability
-
-FETCH_CHUNK = 5000
-
-
-class InconsistentData(Exception):
-    """The stored data cannot give a consistent report (a broken audit trail, a failed §5.3 reconciliation).
-
-    Pages and the command line show the reason instead of failing (``stats.views``, ``earlywarn stats``)."""
-
-
-class BrokenTrail(InconsistentData, ValueError):
-    """A case has no state-setting event before a cut-off."""
+from earlywarn.stats.partition import FlowPartition, partition_from
+from earlywarn.stats.rows import BrokenTrail, aware, raw_rows
+from earlywarn.stats.tally import Published
 
 
 class CaseAt(NamedTuple):
@@ -66,48 +50,6 @@ class CaseAt(NamedTuple):
     @property
     def not_accepted(self) -> bool:
         return self.category == "not_accepted"
-
-
-def raw_rows(query: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows of a ``values_list`` query as the database driver returns them, without Django's per-value
-    converters (the costliest part of a large read). Datetimes go through ``aware``."""
-    sql, params = query.query.sql_with_params()
-    yield from sql_rows(sql, params, query.db)
-
-
-def sql_rows(sql: str, params: Any, using: str = "default") -> Iterator[tuple[Any, ...]]:
-    """The rows of ``sql`` as ``raw_rows`` returns them (plain driver values)."""
-    for rows in sql_chunks(sql, params, using):
-        yield from rows
-
-
-def sql_chunks(sql: str, params: Any, using: str = "default") -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of ``sql`` (plain driver values) in lists of up to ``FETCH_CHUNK``, for counting in C."""
-    with connections[using].cursor() as cursor:
-        if connections[using].vendor == "postgresql":
-            _plain_loaders(cursor.cursor)
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(FETCH_CHUNK):
-            yield rows
-
-
-def _plain_loaders(cursor: Any) -> None:
-    """On this cursor only: psycopg's own (C) timestamptz loader instead of Django's per-value Python one (the
-    same instant, aware, in the session's UTC), and uuids as text (no ``uuid.UUID`` per row)."""
-    from psycopg.types.datetime import TimestamptzLoader
-    from psycopg.types.string import TextLoader
-
-    cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-    cursor.adapters.register_loader("uuid", TextLoader)
-
-
-@overload
-def aware(value: datetime) -> datetime: ...
-@overload
-def aware(value: None) -> None: ...
-def aware(value: datetime | None) -> datetime | None:
-    """A stored datetime as Django reads it: SQLite gives naive UTC, PostgreSQL an aware value."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def slot_of(field: str, cut_offs: Sequence[datetime]) -> When_:
@@ -143,25 +85,6 @@ def _first_website_types(until: datetime) -> dict[Any, str]:
     return first
 
 
-class _Published:
-    """(flow, state) → (flow, state, category, sub-status, terminal), the head of a ``CaseAt``; None for a flow
-    that does not exist (a broken trail)."""
-
-    def __init__(self) -> None:
-        self.flows = {f.value for f in Flow}
-        self.known: dict[tuple[str, str], tuple[str, str, str, str, bool] | None] = {}
-
-    def __call__(self, key: tuple[str, str]) -> tuple[str, str, str, str, bool] | None:
-        if key not in self.known:
-            if key[0] not in self.flows:
-                self.known[key] = None
-            else:
-                declared = definition(key[0]).state(key[1])
-                self.known[key] = (*key, declared.published_category(Flow(key[0])).code,
-                                   declared.sub_status.code if declared.sub_status else "", declared.terminal)
-        return self.known[key]
-
-
 def snapshots(cut_offs: Sequence[datetime]) -> list[list[CaseAt]]:
     """Every case whose report was received before each of ``cut_offs``, as it stood then (one list per cut-off,
     in the order given; each list in an unspecified but stable order).
@@ -176,7 +99,7 @@ def snapshots(cut_offs: Sequence[datetime]) -> list[list[CaseAt]]:
             .values_list("id", "slot", "report__origin", "received_on", "accepted_at", "notified_at",
                          "published_at", "closed_at", "product_type", "cause", "vulnerability_type", "threat",
                          "operator_type"))
-    published = _Published()
+    published = Published()
     result: list[list[CaseAt]] = [[] for _ in ordered]
     broken = [0] * len(ordered)
     none: list[tuple[str, str] | None] = [None] * len(ordered)
@@ -206,3 +129,13 @@ def _date(value: date | str) -> date:
 def cases_at(until: datetime) -> list[CaseAt]:
     """Every case whose report was received before ``until``, as it stood then (``snapshots`` of one cut-off)."""
     return snapshots([until])[0]
+
+
+def partition_of(cases: Iterable[CaseAt]) -> dict[Flow, FlowPartition]:
+    """Both flows' partitions of ``cases`` (a snapshot at one cut-off)."""
+    return partition_from(Counter((case.flow, case.category, case.sub_status) for case in cases))
+
+
+def status_partition(until: datetime) -> dict[Flow, FlowPartition]:
+    """Both flows' partitions just before ``until``. Raises if a case has no state-setting event (a broken trail)."""
+    return partition_of(cases_at(until))
