@@ -6,7 +6,6 @@ Coordinators (``case:coordinate`` on product cases) read and edit it; nobody els
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 from statistics import median
 from typing import Any
@@ -21,11 +20,9 @@ from django.utils.translation import gettext as _
 from earlywarn.accounts.models import Organisation, OrganisationEvent, OrganisationKind, SecurityContact
 from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.policy import Action, ActionDenied, Actor
-from earlywarn.notify import pgp
 from earlywarn.websites.contacts import clean_email
 
 log = logging.getLogger(__name__)
-FINGERPRINT = re.compile(r"^[0-9A-F]{40}$|^[0-9A-F]{64}$")
 
 
 def may_use_directory(actor: Actor) -> bool:
@@ -87,21 +84,15 @@ def _url(value: str, field: str) -> str:
 
 
 def _key(armored: str, fingerprint: str) -> tuple[str, str]:
+    from earlywarn.websites.keys import checked_fingerprint, pinned_key
+
     armored = (armored or "").strip()
-    wanted = re.sub(r"\s+", "", fingerprint or "").upper()
-    if not armored and not wanted:
+    if not armored and not (fingerprint or "").strip():
         return "", ""
-    if not FINGERPRINT.match(wanted):
-        raise ValidationFailed(_("Enter the key's full fingerprint (40 hexadecimal characters)."),
-                               field="pgp_fingerprint")
+    wanted = checked_fingerprint(fingerprint, "pgp_fingerprint")
     if not armored or len(armored) > 100_000:
         raise ValidationFailed(_("Paste the OpenPGP public key (ASCII armour)."), field="pgp_key")
-    try:
-        info = pgp.usable_key(armored, wanted)
-    except pgp.KeyUnusable as exc:
-        from earlywarn.websites.keys import problem_text
-
-        raise ValidationFailed(problem_text(exc.reason), field="pgp_fingerprint") from exc
+    info = pinned_key(armored, wanted, "pgp_fingerprint")
     return info.armored, info.fingerprint
 
 

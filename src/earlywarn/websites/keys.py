@@ -39,6 +39,22 @@ def problem_text(code: str) -> str:
     }.get(code, code)
 
 
+def checked_fingerprint(fingerprint: str, field: str) -> str:
+    """A full fingerprint as typed (spaces removed, upper case), or a clear error on ``field``."""
+    wanted = re.sub(r"\s+", "", fingerprint or "").upper()
+    if not FINGERPRINT.match(wanted):
+        raise ValidationFailed(_("Enter the key's full fingerprint (40 hexadecimal characters)."), field=field)
+    return wanted
+
+
+def pinned_key(armored: str, fingerprint: str, field: str) -> pgp.KeyInfo:
+    """The key ``armored`` with ``fingerprint`` if it is usable now, else a clear error on ``field``."""
+    try:
+        return pgp.usable_key(armored, fingerprint)
+    except pgp.KeyUnusable as exc:
+        raise ValidationFailed(problem_text(exc.reason), field=field) from exc
+
+
 @dataclass
 class KeyInspection:
     contact: str
@@ -99,9 +115,7 @@ def key_pin(*, actor: Actor, case: Case, contact_id: str, fingerprint: str, key:
     """
     require_website(actor, case, Action.CASE_HANDLE_WEBSITE)
     contact = _contact(case, contact_id)
-    wanted = re.sub(r"\s+", "", fingerprint or "").upper()
-    if not FINGERPRINT.match(wanted):
-        raise ValidationFailed(_("Enter the key's full fingerprint (40 hexadecimal characters)."), field="fingerprint")
+    wanted = checked_fingerprint(fingerprint, "fingerprint")
     armored = key.strip()
     if not armored:
         for event in case.events.filter(tag="case:contact:key_inspected").order_by("-created_at", "-id")[:20]:
@@ -112,10 +126,7 @@ def key_pin(*, actor: Actor, case: Case, contact_id: str, fingerprint: str, key:
     if not armored:
         raise ValidationFailed(_("Look at the key first (fetch or paste it), then pin the fingerprint shown."),
                                field="fingerprint")
-    try:
-        info = pgp.usable_key(armored, wanted)
-    except pgp.KeyUnusable as exc:
-        raise ValidationFailed(problem_text(exc.reason), field="fingerprint") from exc
+    info = pinned_key(armored, wanted, "fingerprint")
     with transaction.atomic():
         locked = WebsiteContact.objects.select_for_update().get(pk=contact.pk)
         locked.pgp_fingerprint, locked.pgp_key, locked.pgp_pinned_at = info.fingerprint, info.armored, timezone.now()
