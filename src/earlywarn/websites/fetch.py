@@ -15,6 +15,8 @@ import ipaddress
 import socket
 import time
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -157,17 +159,24 @@ def fetch_key(url: str) -> bytes:
     if not url.strip():
         raise Refused(_("The contact has no key address; paste the key instead."))
     seconds = knob_float("SECURITY_TXT_DEADLINE_SECONDS")
-    try:
+    with _refusing():
         _check_url(url.strip())
         with _client(seconds) as client:
             _url, raw = _get(client, url.strip(), time.monotonic() + seconds, media_types=None, cap=KEY_MAX_BYTES)
+    return raw
+
+
+@contextmanager
+def _refusing() -> Iterator[None]:
+    """The site's failures inside as ``Refused`` with a translated reason (connection, TLS, protocol, decoding)."""
+    try:
+        yield
     except httpx.TimeoutException as exc:
         raise Refused(_("The site answered too slowly.")) from exc
     except (httpx.HTTPError, httpcore.ProtocolError, ValueError) as exc:
         if isinstance(exc.__cause__, _AddressRefused):
             raise Refused(_("The site's address is private or local; it is not fetched.")) from exc
         raise Refused(_("The file could not be fetched (%(error)s).") % {"error": type(exc).__name__}) from exc
-    return raw
 
 
 def discover(site_url: str) -> Discovery:
@@ -176,21 +185,13 @@ def discover(site_url: str) -> Discovery:
     seconds = knob_float("SECURITY_TXT_DEADLINE_SECONDS")
     deadline = time.monotonic() + seconds
     try:
-        url = well_known_url(site_url)
-        with _client(seconds) as client:
-            result.fetched_from, raw = _get(client, url, deadline)
-        text = raw.decode("utf-8")
+        with _refusing():
+            url = well_known_url(site_url)
+            with _client(seconds) as client:
+                result.fetched_from, raw = _get(client, url, deadline)
+            text = raw.decode("utf-8")
     except Refused as exc:
         result.problems.append(str(exc))
-        return result
-    except httpx.TimeoutException:
-        result.problems.append(_("The site answered too slowly."))
-        return result
-    except (httpx.HTTPError, httpcore.ProtocolError, ValueError) as exc:  # connection, TLS, protocol, decoding
-        if isinstance(exc.__cause__, _AddressRefused):
-            result.problems.append(_("The site's address is private or local; it is not fetched."))
-            return result
-        result.problems.append(_("The file could not be fetched (%(error)s).") % {"error": type(exc).__name__})
         return result
     result.found = parse(text.removeprefix("\ufeff"))
     result.problems.extend(result.found.problems)
