@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from earlywarn.stats.calendar import (
     in_closure,
     is_business_day,
     per_business_day,
+    shift_business_days,
 )
 
 # (quarter end, cumulative reports, published reports per business day, derived business days) — T2.
@@ -84,3 +85,24 @@ def test_ranges_and_edges():
     assert business_days_between(date(2026, 1, 6), date(2026, 1, 5)) == 0
     assert business_days_between(date(2026, 1, 5), date(2026, 1, 9)) == 5
     assert per_business_day(10, date(2004, 7, 7)) == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("day", "count", "expected"), [
+    (date(2025, 12, 26), 1, date(2026, 1, 5)),  # Friday → over the weekend and the year-end closure
+    (date(2026, 1, 5), -1, date(2025, 12, 26)),
+    (date(2025, 5, 2), 1, date(2025, 5, 7)),  # Golden Week: 3rd–6th are holidays or the weekend
+    (date(2025, 5, 3), 0, date(2025, 5, 3)),  # no shift: the day itself, even on a holiday
+    (date(2025, 5, 7), -3, date(2025, 4, 30)),
+])
+def test_shifting_by_business_days(day, count, expected):
+    assert shift_business_days(day, count) == expected
+
+
+def test_shifting_agrees_with_counting():
+    start = date(2024, 12, 20)  # a Friday before the year-end closure
+    assert is_business_day(start)
+    for count in range(1, 60):
+        later = shift_business_days(start, count)
+        assert is_business_day(later)
+        assert business_days_between(start + timedelta(days=1), later) == count
+        assert shift_business_days(later, -count) == start

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from earlywarn.cases.models import Case
 from earlywarn.config.knobs import knob_int
-from earlywarn.stats.calendar import is_business_day
+from earlywarn.stats.calendar import shift_business_days
 
 START_RULES = ("first_notified", "accepted")
 
@@ -31,9 +31,4 @@ def target_date(start: date) -> date:
     days = max(1, knob_int("PUBLICATION_TARGET_DAYS"))
     if not settings.EARLYWARN["PUBLICATION_TARGET_BUSINESS_DAYS"]:
         return start + timedelta(days=days)
-    day, counted = start, 0
-    while counted < days:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            counted += 1
-    return day
+    return shift_business_days(start, days)

@@ -10,7 +10,7 @@ quarterly statistics count (S11).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -30,7 +30,7 @@ from earlywarn.coordination.models import EolAssessment, PriorityDelivery, Prior
 from earlywarn.coordination.outcomes import COMMITTEE_CASES
 from earlywarn.coordination.services import require_product
 from earlywarn.notify.services import mail_enqueue
-from earlywarn.stats.calendar import is_business_day
+from earlywarn.stats.calendar import shift_business_days
 
 # Labels of the sectors the sources name; another configured code is shown as it is written.
 SECTOR_LABELS = {"electric_power": gettext_lazy("Electric power"), "government": gettext_lazy("Government agencies")}
@@ -96,12 +96,7 @@ def priority_select(*, actor: Actor, case: Case, sectors: str = "", lead_busines
 
 def business_days_before(day: date, count: int) -> date:
     """The business day ``count`` business days before ``day`` (weekends, holidays and closures skipped)."""
-    counted = 0
-    while counted < count:
-        day -= timedelta(days=1)
-        if is_business_day(day):
-            counted += 1
-    return day
+    return shift_business_days(day, -count)
 
 
 def delivery_day(selection: PrioritySelection, schedule: PublicationSchedule) -> date | None:

@@ -30,7 +30,7 @@ from earlywarn.coordination.schedule_advisory import publish_effects
 from earlywarn.coordination.services import ACTIVE, own_notices, require_product
 from earlywarn.intake.tokens import status_url
 from earlywarn.notify.services import mail_enqueue
-from earlywarn.stats.calendar import is_business_day
+from earlywarn.stats.calendar import business_days_between
 
 logger = logging.getLogger(__name__)
 
@@ -262,11 +262,7 @@ def days_since(start: date, today: date, *, cap: int) -> int:
     business days unless EARLYWARN_PUBLICATION_TARGET_BUSINESS_DAYS is off. Counting stops at ``cap``."""
     if not settings.EARLYWARN["PUBLICATION_TARGET_BUSINESS_DAYS"]:
         return min(cap, (today - start).days)
-    day, counted = start, 0
-    while day < today and counted < cap:
-        day += timedelta(days=1)
-        counted += is_business_day(day)
-    return counted
+    return min(cap, business_days_between(start + timedelta(days=1), today))
 
 
 def developer_reminders_due(now: datetime | None = None) -> int:

@@ -57,6 +57,17 @@ def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and not jpholiday.is_holiday(day) and not in_closure(day)
 
 
+def shift_business_days(day: date, count: int) -> date:
+    """The business day ``count`` business days after ``day`` (before it when ``count`` is negative); ``day``
+    itself is not counted and need not be a business day."""
+    step = timedelta(days=1 if count >= 0 else -1)
+    for _ in range(abs(count)):
+        day += step
+        while not is_business_day(day):
+            day += step
+    return day
+
+
 def business_days_between(first: date, last: date) -> int:
     """Business days from ``first`` to ``last``, both included (0 when ``last`` is before ``first``)."""
     return sum(_business_days_of_year(year, first, last) for year in range(first.year, last.year + 1))
