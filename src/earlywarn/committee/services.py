@@ -64,6 +64,15 @@ def _lock(case: Case) -> Case:
     return locked
 
 
+def _undecided(case: Case) -> tuple[Case, Referral]:
+    """The case locked (``_lock``) and its referral, which the committee has not decided yet."""
+    locked = _lock(case)
+    referral = _referral(locked)
+    if referral.decision:
+        raise InvalidTransition(_("The committee has already decided on this case."))
+    return locked, referral
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Conflicts of interest and the proposal
 # --------------------------------------------------------------------------------------------------------------
@@ -165,10 +174,7 @@ def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Sea
         if len(chosen) != size:
             raise ValidationFailed(_("Select exactly %(size)s members.") % {"size": size}, field="members")
     with transaction.atomic():
-        locked = _lock(case)
-        referral = _referral(locked)
-        if referral.decision:
-            raise InvalidTransition(_("The committee has already decided on this case."))
+        locked, referral = _undecided(case)
         now = timezone.now()
         current = {s.member_id: s for s in referral.seats.filter(removed_at__isnull=True)
                    .select_related("member__user", "participant", "vote")}
@@ -229,10 +235,7 @@ def committee_meeting_schedule(*, actor: Actor, case: Case, held_on: str = "", u
         if day < timezone.localdate():
             raise ValidationFailed(_("The meeting date is in the past."), field="held_on")
     with transaction.atomic():
-        locked = _lock(case)
-        referral = _referral(locked)
-        if referral.decision:
-            raise InvalidTransition(_("The committee has already decided on this case."))
+        locked, referral = _undecided(case)
         if existing is None:
             assert day is not None
             existing = Meeting.objects.create(held_on=day, urgent=is_urgent, note=note, created_by=actor.label)
@@ -256,10 +259,7 @@ def committee_vote(*, actor: Actor, case: Case, decision: str = "", reasons: str
     require_product(actor, case, Action.CASE_VIEW, BEFORE_COMMITTEE)
     decision, reasons = _decision(decision, reasons)
     with transaction.atomic():
-        locked = _lock(case)
-        referral = _referral(locked)
-        if referral.decision:
-            raise InvalidTransition(_("The committee has already decided on this case."))
+        locked, referral = _undecided(case)
         seat = referral.seats.filter(removed_at__isnull=True, member__user=actor.user).first()
         if seat is None:
             raise ActionDenied
@@ -306,10 +306,7 @@ def committee_decision_record(*, actor: Actor, case: Case, decision: str = "", r
     require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     decision, reasons = _decision(decision, reasons)
     with transaction.atomic():
-        locked = _lock(case)
-        referral = _referral(locked)
-        if referral.decision:
-            raise InvalidTransition(_("The committee has already decided on this case."))
+        locked, referral = _undecided(case)
         if not referral.seats.filter(removed_at__isnull=True).exists():
             raise ValidationFailed(_("Select the committee members first."), field="decision")
         if not referral.meetings.exists():
