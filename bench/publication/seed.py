@@ -5,7 +5,9 @@ Imported by run.py after ``django.setup()``. Drafts are bulk-inserted (``Advisor
 so that search has something to find. For the "existing" advisories the published revision is built with the
 service's own pieces (``snapshot.content_of``, ``csaf_doc.build``, ``search.index_text``) and bulk-inserted: the
 stored CSAF is a real document of that content, but it is not validated, not signed and has no VEX document. The
-advisories of the publication phase go through ``services.advisory_publish`` one by one, with a signing key.
+search index follows by itself (SQLite: triggers on the revision table; PostgreSQL: a generated column with a GIN
+index; search.py). The advisories of the publication phase go through ``services.advisory_publish`` one by one,
+with a signing key.
 """
 
 from __future__ import annotations

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Max, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from earlywarn.advisories import search, snapshot
 from earlywarn.advisories.models import Advisory, AdvisoryRevision
 from earlywarn.cases.policy import Action, ActionDenied, Actor
+
+# A search lists at most this many results (the newest): counting or sorting every match of a common word would
+# cost a scan of every advisory (bench/publication). The page says so when there are more.
+SEARCH_CAP = 1000
+# What the list page shows: the big columns (content, csaf: about 9 KB a row) are left in the table.
+LIST_COLUMNS = ("id", "slug", "tracking_id", "withdrawn", "exploited", "severity", "max_score",
+                "initial_published_at", "published_at")
 
 SECTIONS = (("overview", _("Overview")), ("description", _("Description")), ("impact", _("Impact")),
             ("solution", _("Solution")), ("workarounds", _("Workarounds")),
@@ -34,13 +44,17 @@ class Filters:
     exploited: bool | None = None
 
 
+def _matching(rows: QuerySet[AdvisoryRevision], prepared: str) -> QuerySet[AdvisoryRevision]:
+    sql, params = search.match_sql(prepared, connection)
+    return rows.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611  # constants + parameters
+
+
 def published_list(filters: Filters) -> QuerySet[AdvisoryRevision]:
     """Current revisions of published advisories matching ``filters``, newest first."""
     rows = AdvisoryRevision.objects.filter(is_current=True)
-    if filters.q:
-        condition = search.query_filter(filters.q)
-        if condition is not None:
-            rows = rows.filter(condition)
+    terms = search.query_terms(filters.q) if filters.q else None
+    if terms is not None:
+        rows = _matching(rows, search.prepare(terms, connection))
     for name in ("developer", "product"):
         value = getattr(filters, name).strip()
         if value:
@@ -54,6 +68,58 @@ def published_list(filters: Filters) -> QuerySet[AdvisoryRevision]:
     if filters.exploited is not None:
         rows = rows.filter(exploited=filters.exploited)
     return rows.order_by("-initial_published_at", "-id")
+
+
+class ListResults:
+    """The public list's rows for a paginator. A page reads the ids of its rows first (from the list's index) and
+    then only those rows, and only the listed columns: skipping to page 1,000 never reads the rows before it.
+
+    Without a search, the list's order and an exact count (of the partial index). A search lists at most
+    SEARCH_CAP matches, newest first: the index alone gives up to SEARCH_CAP + 1 matching ids; when there are
+    at most SEARCH_CAP, their dates are read once (with the other filters) and sorted here, and the count is
+    exact; when there are more, the list's index is walked newest first, each row checked against the search
+    index — only as far as the page needs when no other filter is set (the count is then "more than
+    SEARCH_CAP"), else up to SEARCH_CAP + 1 rows to count them."""
+
+    def __init__(self, filters: Filters) -> None:
+        self.rows = published_list(replace(filters, q=""))
+        self.source = self.rows  # paged by the database, when ordered_ids is None
+        terms = search.query_terms(filters.q) if filters.q else None
+        self.search = terms is not None
+        self.ordered_ids: list[int] | None = None
+        self.capped = False
+        if terms is None:
+            return
+        prepared = search.prepare(terms, connection)
+        ids = search.matching_ids(prepared, connection, SEARCH_CAP + 1)
+        if len(ids) <= SEARCH_CAP:
+            found = sorted(self.rows.order_by().filter(pk__in=ids).values_list("initial_published_at", "id"),
+                           reverse=True)
+            self.ordered_ids = [pk for _, pk in found]
+        elif filters == Filters(q=filters.q):
+            self.source, self.capped = _matching(self.rows, prepared), True
+        else:
+            ordered = list(_matching(self.rows, prepared).values_list("id", flat=True)[:SEARCH_CAP + 1])
+            self.capped = len(ordered) > SEARCH_CAP
+            self.ordered_ids = ordered[:SEARCH_CAP]
+
+    def count(self) -> int:
+        if self.ordered_ids is not None:
+            return len(self.ordered_ids)
+        return SEARCH_CAP if self.capped else self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[AdvisoryRevision]:
+        if self.ordered_ids is not None:
+            ids = self.ordered_ids[window]
+        else:
+            ids = list(self.source.values_list("id", flat=True)[window])
+        listed = AdvisoryRevision.objects.filter(pk__in=ids).only(*LIST_COLUMNS).annotate(
+            title_ja=KT("content__texts__ja__title"), title_en=KT("content__texts__en__title"))
+        found = {row.pk: row for row in listed}
+        return [found[pk] for pk in ids if pk in found]  # revisions are never deleted; defensive only
 
 
 def published_revision_or_none(slug: str) -> AdvisoryRevision | None:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial, wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET, require_POST, require_safe
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services, vex, withdrawal
 from earlywarn.advisories.csaf_check import csaf_findings
@@ -49,11 +49,13 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
     form = AdvisoryFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; valid fields still filter
-    page = Paginator(selectors.published_list(form.filters()), 50).get_page(request.GET.get("page"))
+    results = selectors.ListResults(form.filters())
+    page = Paginator(cast("Any", results), 50).get_page(request.GET.get("page"))  # sized and sliceable
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "advisories/list.html", {"form": form, "page": page, "language": _language(),
-                                                     "query": query.urlencode(), "feeds": FEED_LINKS})
+    return render(request, "advisories/list.html", {
+        "form": form, "page": page, "language": _language(), "query": query.urlencode(), "feeds": FEED_LINKS,
+        "search": results.search, "capped": results.capped, "cap": f"{selectors.SEARCH_CAP:,}"})
 
 
 def _public(slug: str) -> AdvisoryRevision:
@@ -161,7 +163,7 @@ def _feed_last_modified(request: HttpRequest, language: str, fmt: str) -> dateti
     return _feed_state(request)[2]
 
 
-@require_safe
+@require_GET
 @condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
 def advisory_feed(request: HttpRequest, language: str, fmt: str) -> HttpResponse:
     """RSS 1.0 (JVNRSS style) or Atom, Japanese or English; conditional GET answers 304 when nothing changed."""
