@@ -7,9 +7,12 @@
    (seed.py says how), then ``--publish`` drafts published one by one through ``services.advisory_publish`` with an
    OpenPGP signing key (content snapshot, CSAF build, schema and mandatory tests, VEX, signature, audit event).
    Reports the batch time and the per-advisory times (and a profile of the first ``--profile`` publications).
-2. gunicorn as bench/intake/run.py starts it (production settings, ``--server WxT``, default 2 sync workers)
-   and nginx (2 worker processes) serving the same bytes from disk: for ``--sample`` random advisories, the HTML
-   page (``Accept-Language: ja``, as gunicorn answered it) and the stored CSAF document, at the same paths.
+2. The production web server as ``earlywarn serve`` starts it (``config.cli.web_argv``: uvicorn, production
+   settings, ``--server WxT``, default 2 workers; ``T`` > 1: gunicorn's threaded WSGI workers) and nginx (2 worker
+   processes) serving the same bytes from disk: for ``--sample`` random advisories, the HTML page
+   (``Accept-Language: ja``, as gunicorn answered it) and the stored CSAF document, at the same paths. The public
+   files of the sampled advisories are written first (``public_files.rebuild``, timed): the bulk-inserted ones
+   were not published through the service, which writes them after each publication.
    Closed-loop clients (bench/intake/run.py's ``run_phase``) measure, in the same run: nginx and gunicorn on the
    pages, nginx and gunicorn on the CSAF documents, and gunicorn answering conditional GETs (``If-None-Match``
    → 304). Before that it checks ETag / Last-Modified / 304 on one page and one document.
@@ -46,6 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench.intake import run as intake  # noqa: E402
 
+from earlywarn.config.cli import web_argv  # noqa: E402
+
 HOST = intake.HOST
 LIST_P95_MS = 50.0
 NGINX_CONF = """daemon off;
@@ -72,6 +77,18 @@ http {{
 
 def log(message: str) -> None:
     intake.log(message)
+
+
+class Production(intake.ServerConfig):
+    """bench/intake's server, started as ``earlywarn serve`` starts the web server."""
+
+    @property
+    def label(self) -> str:
+        kind = "gunicorn gthread, WSGI" if self.threads > 1 else "uvicorn, ASGI"
+        return f"{self.workers}x{self.threads} ({kind})"
+
+    def argv(self, port: int) -> list[str]:
+        return web_argv(HOST, port, workers=self.workers, threads=self.threads)
 
 
 def setup_django(data_dir: Path, port: int) -> dict[str, str]:
@@ -233,6 +250,19 @@ def nginx(data_dir: Path, port: int) -> Iterator[None]:
         proc.wait(timeout=20)
 
 
+def write_public_files(slugs: list[str]) -> dict[str, Any]:
+    from django.db import connections
+
+    from earlywarn.advisories import public_files
+
+    t0 = time.perf_counter()
+    written = public_files.rebuild(slugs=slugs)
+    seconds = time.perf_counter() - t0
+    connections.close_all()
+    return {"advisories": len(slugs), "files": written, "seconds": round(seconds, 1),
+            "ms_per_advisory": round(seconds / max(1, len(slugs)) * 1000, 1)}
+
+
 def serve(args: argparse.Namespace, env: dict[str, str], port: int, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     rng = random.Random(3)
     sample = rng.sample(pairs, min(args.sample, len(pairs)))
@@ -247,6 +277,8 @@ def serve(args: argparse.Namespace, env: dict[str, str], port: int, pairs: list[
     www = args.data_dir / "www"
     out: dict[str, Any] = {"sample": len(sample)}
     phase = {"clients": args.clients, "warmup": args.warmup, "seconds": args.seconds, "collect_ids": False}
+    out["public_files"] = write_public_files([slug for slug, _ in sample])
+    log(f"public files: {out['public_files']}")
     with intake.server(args.server, env, port, args.data_dir / "gunicorn.log"):
         log(f"exporting {len(sample)} pages and CSAF documents for nginx")
         page_etags = export(port, pages, www)
@@ -260,7 +292,7 @@ def serve(args: argparse.Namespace, env: dict[str, str], port: int, pairs: list[
                 app = intake.run_phase(f"app {name}", cycling(urls), port=port, expect=200, **phase)
                 out[name] = {"nginx": base.summary(), "gunicorn": app.summary(),
                              "ratio": round(app.rate / base.rate, 3) if base.rate else None}
-                log(f"{name}: nginx {base.rate:.0f}/s, gunicorn {app.rate:.0f}/s, ratio {out[name]['ratio']}")
+                log(f"{name}: nginx {base.rate:.0f}/s, earlywarn {app.rate:.0f}/s, ratio {out[name]['ratio']}")
         for name, urls, etags in (("html_304", pages, page_etags), ("csaf_304", documents, document_etags)):
             summary = intake.run_phase(f"app {name}", cycling(urls, etags), port=port, expect=304,
                                        **phase).summary()
@@ -284,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--sample", type=int, default=500, help="advisories whose page and CSAF are requested")
-    parser.add_argument("--server", type=intake.ServerConfig.parse, default=intake.ServerConfig(2, 1))
+    parser.add_argument("--server", type=lambda text: Production(**vars(intake.ServerConfig.parse(text))),
+                        default=Production(2, 1))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args(argv)

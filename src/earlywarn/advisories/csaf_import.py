@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, csaf_map, formats, openpgp, search, snapshot
+from earlywarn.advisories import conf, csaf_doc, csaf_map, formats, openpgp, public_files, search, snapshot
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import (
     Advisory,
@@ -273,6 +273,7 @@ def _store(actor: Actor, loaded: Loaded, origin: str | None) -> ImportResult:
         current.save(update_fields=["is_current"])
     _write_rows(advisory, mapped)
     revision = _store_revisions(advisory, loaded, actor, after)
+    public_files.refresh_on_commit(advisory.slug)
     event_record(advisory=advisory, actor=actor, tag="advisory:revision:imported", data={
         "created": created, "source": source[-200:], "tracking_version": mapped.version, "number": revision.number,
         "origin": advisory.origin, "publisher": mapped.namespace, "warnings": mapped.warnings[:50],

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, search, snapshot, vex
+from earlywarn.advisories import conf, csaf_doc, openpgp, public_files, search, snapshot, vex
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import (
     REQUIRED_TEXT_FIELDS,
@@ -266,6 +266,7 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     )
     fresh.revision_summary_ja = fresh.revision_summary_en = ""
     fresh.save(update_fields=["revision_summary_ja", "revision_summary_en"])
+    public_files.refresh_on_commit(fresh.slug)  # old files go now, the new ones are written after the commit
     event_record(advisory=fresh, actor=actor, tag="advisory:revision:published",
                  data={"number": revision.number, "version": fresh.version,
                        "sha256": hashlib.sha256(body.encode()).hexdigest(),

@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
 from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services, vex, withdrawal
 from earlywarn.advisories.csaf_check import csaf_findings
@@ -70,7 +70,7 @@ def _public(slug: str) -> AdvisoryRevision:
 # signed-in user (header, messages): only anonymous requests get validators; others are always answered in full.
 #
 # May be stored, but revalidated (ETag) before each reuse: a withdrawal or a new revision is seen at once. The page
-# sets the CSRF cookie (language form), so shared caches must not keep it.
+# is private: a signed-in user's differs. Anonymous answers are also served from files (public_files.py, fastpath.py).
 _REVALIDATE = {"Cache-Control": "public, no-cache"}
 _REVALIDATE_PRIVATE = {"Cache-Control": "private, no-cache"}
 
@@ -100,7 +100,7 @@ def _revision_last_modified(request: HttpRequest, slug: str, *, kind: str) -> da
     return revision.published_at if revision is not None else None
 
 
-@require_GET
+@require_safe  # HEAD too: the production server answers HEAD from the public files (public_files.py)
 @condition(etag_func=partial(_revision_etag, kind="html"),
            last_modified_func=partial(_revision_last_modified, kind="html"))
 def advisory_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -117,7 +117,7 @@ def advisory_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @condition(etag_func=partial(_revision_etag, kind="osv"),
            last_modified_func=partial(_revision_last_modified, kind="osv"))
 def advisory_osv(request: HttpRequest, slug: str) -> HttpResponse:
@@ -163,7 +163,7 @@ def _feed_last_modified(request: HttpRequest, language: str, fmt: str) -> dateti
     return _feed_state(request)[2]
 
 
-@require_GET
+@require_safe
 @condition(etag_func=_feed_etag, last_modified_func=_feed_last_modified)
 def advisory_feed(request: HttpRequest, language: str, fmt: str) -> HttpResponse:
     """RSS 1.0 (JVNRSS style) or Atom, Japanese or English; conditional GET answers 304 when nothing changed."""
@@ -196,7 +196,7 @@ def _served_last_modified(request: HttpRequest, path: str) -> datetime | None:
     return served.modified if served is not None else None
 
 
-@require_GET
+@require_safe
 @condition(etag_func=_served_etag, last_modified_func=_served_last_modified)
 def csaf_file(request: HttpRequest, path: str) -> HttpResponse:
     """A file of the CSAF provider; the ETag is the hash of its bytes, so a mirror's conditional GET gets 304."""

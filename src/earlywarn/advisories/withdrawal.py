@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, services, vex
+from earlywarn.advisories import conf, csaf_doc, openpgp, public_files, services, vex
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import Advisory, AdvisoryRevision
 from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
@@ -154,6 +154,7 @@ def advisory_withdraw(*, actor: Actor, advisory: Advisory, now: datetime | None 
     fresh.withdrawn_at = now
     fresh.withdrawn_by = actor.user
     fresh.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    public_files.refresh_on_commit(fresh.slug)  # the files say "withdrawn" once this commits
     services.event_record(advisory=fresh, actor=actor, tag="advisory:revision:withdrawn",
                           data={"number": revision.number, "reason": reasons, "summary": summary,
                                 "requested_by": str(fresh.withdrawal_requested_by_id or ""),

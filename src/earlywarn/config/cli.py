@@ -1,7 +1,8 @@
 """The ``earlywarn`` command: serve, worker, scheduler, manage (architecture.md, public contract).
 
 ``serve`` is the embedded default: it migrates, optionally loads the demo data, and runs the web server
-(gunicorn), one task worker and the scheduler as child processes, stopping them all together.
+(uvicorn, or gunicorn with ``--threads``; ``web_argv``), one task worker and the scheduler as child processes,
+stopping them all together.
 """
 
 from __future__ import annotations
@@ -31,6 +32,30 @@ def _manage(argv: Sequence[str]) -> int:
     return 0
 
 
+def web_argv(host: str, port: int, *, workers: int, threads: int = 1, access_log: bool = False) -> list[str]:
+    """The production web server: uvicorn (httptools, uvloop), which keeps connections alive and answers published
+    advisories from their files on the event loop, Django for the rest (config/asgi.py, docs/advisories.md
+    "Serving"). With ``threads`` > 1: gunicorn's threaded worker and the WSGI application (same fast path)."""
+    if threads > 1:
+        return [sys.executable, "-m", "gunicorn", "earlywarn.config.wsgi:application", "--worker-class", "gthread",
+                "--threads", str(threads), "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--access-logfile", "-" if access_log else "/dev/null", "--graceful-timeout", "10"]
+    return [sys.executable, "-m", "uvicorn", "earlywarn.config.asgi:application", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--lifespan", "on", "--timeout-graceful-shutdown", "10",
+            "--access-log" if access_log else "--no-access-log"]
+
+
+def _hint_public_files() -> None:
+    """Say so when published advisories have no public files for this version and settings (after an upgrade)."""
+    from earlywarn.advisories import public_files
+    from earlywarn.advisories.models import AdvisoryRevision
+
+    root = public_files.public_root()
+    if root is not None and not root.exists() and AdvisoryRevision.objects.filter(is_current=True).exists():
+        print("earlywarn: published advisories are answered by Django until their files are written for this "
+              "version: run `earlywarn manage advisory_public_files` (docs/advisories.md, Serving)", flush=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
@@ -39,14 +64,8 @@ def _serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     if args.demo:
         call_command("load_demo")
-    workers = str(args.workers)
-    web = [
-        sys.executable, "-m", "gunicorn", "earlywarn.config.wsgi:application",
-        "--bind", f"{args.host}:{args.port}",
-        "--workers", workers, "--threads", str(args.threads),
-        "--access-logfile", "-" if args.access_log else "/dev/null",
-        "--graceful-timeout", "10",
-    ]
+    _hint_public_files()
+    web = web_argv(args.host, args.port, workers=args.workers, threads=args.threads, access_log=args.access_log)
     me = [sys.executable, "-m", "earlywarn.config.cli"]
     children = [
         subprocess.Popen(web),  # noqa: S603 - fixed argv, no shell
@@ -136,9 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo organisations, accounts and reports")
-    # Sync workers measured best on 2 cores (docs/benchmarks.md): threads make SQLite's write lock wait longer.
+    # One request at a time per process measured best on 2 cores (docs/benchmarks.md): threads make SQLite's write
+    # lock wait longer. The default (uvicorn) runs Django in one thread per process (config/asgi.py).
     serve.add_argument("--workers", type=int, default=4, help="web server processes")
-    serve.add_argument("--threads", type=int, default=1, help="threads per web server process")
+    serve.add_argument("--threads", type=int, default=1,
+                       help="threads per web server process (more than 1: gunicorn's threaded WSGI worker)")
     serve.add_argument("--access-log", action="store_true")
 
     worker = sub.add_parser("worker", help="run one task worker (mail delivery and other background work)")

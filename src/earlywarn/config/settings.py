@@ -177,6 +177,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = EARLYWARN_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 MEDIA_ROOT = DATA_DIR / "files"  # private: never served directly, only through access-checked views
+# Published advisories written as files and served by the production server without Django
+# (advisories/public_files.py, config/fastpath.py); "off" switches the files off (Django answers everything).
+_public_dir = env_str("EARLYWARN_PUBLIC_DIR", str(DATA_DIR / "public"))
+EARLYWARN_PUBLIC_DIR = None if _public_dir.lower() in {"", "off", "none"} else Path(_public_dir).resolve()
 
 # --- i18n and time ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -1,9 +1,9 @@
 """URL map. Every route is listed in the generated access-matrix test (tests/security/test_access_matrix.py)."""
 
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from earlywarn.config.api import api
+from earlywarn.web.language import set_language
 
 urlpatterns = [
     path("", include("earlywarn.web.urls")),
