@@ -94,7 +94,7 @@ def _fts_query(terms: tuple[list[str], list[str]], connection: BaseDatabaseWrapp
             if len(word) in PREFIX_LENGTHS:
                 parts.append(f'"{word}"*')
                 continue
-            cursor.execute(f"SELECT term FROM {SQLITE_VOCAB} WHERE term >= %s AND term < %s LIMIT %s",
+            cursor.execute(f"SELECT term FROM {SQLITE_VOCAB} WHERE term >= %s AND term < %s LIMIT %s",  # nosec B608
                            [word, word + "\U0010ffff", PREFIX_EXPANSION + 1])
             found = [term for (term,) in cursor.fetchall()]
             if len(found) > PREFIX_EXPANSION:
@@ -127,7 +127,7 @@ def match_sql(prepared: str, connection: BaseDatabaseWrapper) -> tuple[str, list
     (``ts_match_vq``) keep the planner off the search index. ``matching_ids`` is the indexed look-up."""
     if connection.vendor == "postgresql":
         return f'("{TABLE}"."is_current" AND ts_match_vq("{TABLE}"."{PG_COLUMN}", %s::tsquery))', [prepared]
-    return f'+"{TABLE}"."id" IN (SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s)', [prepared]
+    return f'+"{TABLE}"."id" IN (SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s)', [prepared]  # nosec B608
 
 
 def matching_ids(prepared: str, connection: BaseDatabaseWrapper, limit: int) -> list[int]:
@@ -135,10 +135,10 @@ def matching_ids(prepared: str, connection: BaseDatabaseWrapper, limit: int) -> 
     the index alone."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s LIMIT %s",
+            cursor.execute(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH %s LIMIT %s",  # nosec B608
                            [prepared, limit])
         else:
-            cursor.execute(f"SELECT id FROM {TABLE} WHERE is_current AND {PG_COLUMN} @@ %s::tsquery LIMIT %s",
+            cursor.execute(f"SELECT id FROM {TABLE} WHERE is_current AND {PG_COLUMN} @@ %s::tsquery LIMIT %s",  # nosec B608
                            [prepared, limit])
         return [pk for (pk,) in cursor.fetchall()]
 
@@ -152,16 +152,16 @@ SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_INDEX} USING fts5(tokens, content='', detail=none, "
     f"tokenize='ascii', prefix='{' '.join(str(n) for n in PREFIX_LENGTHS)}')",
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_VOCAB} USING fts5vocab({SQLITE_INDEX}, row)",
-    f"""CREATE TRIGGER IF NOT EXISTS {SQLITE_INDEX}_insert AFTER INSERT ON {TABLE} WHEN new.is_current BEGIN
-        INSERT INTO {SQLITE_INDEX}(rowid, tokens) VALUES (new.id, new.search_tokens); END""",
+    (f"CREATE TRIGGER IF NOT EXISTS {SQLITE_INDEX}_insert AFTER INSERT ON {TABLE} WHEN new.is_current "  # nosec B608
+     f"BEGIN INSERT INTO {SQLITE_INDEX}(rowid, tokens) VALUES (new.id, new.search_tokens); END"),
     f"""CREATE TRIGGER IF NOT EXISTS {SQLITE_INDEX}_update AFTER UPDATE OF is_current, search_tokens ON {TABLE}
         BEGIN
         INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, tokens) SELECT 'delete', old.id, old.search_tokens
             WHERE old.is_current;
         INSERT INTO {SQLITE_INDEX}(rowid, tokens) SELECT new.id, new.search_tokens WHERE new.is_current; END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {SQLITE_INDEX}_delete AFTER DELETE ON {TABLE} WHEN old.is_current BEGIN
-        INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, tokens) VALUES ('delete', old.id, old.search_tokens);
-        END""",
+    (f"CREATE TRIGGER IF NOT EXISTS {SQLITE_INDEX}_delete AFTER DELETE ON {TABLE} WHEN old.is_current "  # nosec B608
+     f"BEGIN INSERT INTO {SQLITE_INDEX}({SQLITE_INDEX}, rowid, tokens) VALUES ('delete', old.id, old.search_tokens); "
+     "END"),
 ]
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {SQLITE_INDEX}_{name}" for name in ("insert", "update", "delete")] + [
     f"DROP TABLE IF EXISTS {SQLITE_VOCAB}", f"DROP TABLE IF EXISTS {SQLITE_INDEX}"]
@@ -177,7 +177,7 @@ def install_index(connection: BaseDatabaseWrapper) -> None:
         if connection.vendor == "sqlite":
             for statement in SQLITE_DROP + SQLITE_CREATE:
                 cursor.execute(statement)
-            cursor.execute(f"INSERT INTO {SQLITE_INDEX}(rowid, tokens) SELECT id, search_tokens FROM {TABLE} "
+            cursor.execute(f"INSERT INTO {SQLITE_INDEX}(rowid, tokens) SELECT id, search_tokens FROM {TABLE} "  # nosec B608
                            "WHERE is_current")
         elif connection.vendor == "postgresql":
             for statement in PG_CREATE:

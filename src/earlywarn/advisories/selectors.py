@@ -46,7 +46,7 @@ class Filters:
 
 def _matching(rows: QuerySet[AdvisoryRevision], prepared: str) -> QuerySet[AdvisoryRevision]:
     sql, params = search.match_sql(prepared, connection)
-    return rows.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611  # constants + parameters
+    return rows.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611  # nosec B611 - constants + parameters
 
 
 def published_list(filters: Filters) -> QuerySet[AdvisoryRevision]:
