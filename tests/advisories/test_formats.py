@@ -106,3 +106,16 @@ def test_case_counts():
     print(f"\npurl cases run: {len(_purl_cases())} of {len(PURL_CASES)}; vers cases: {len(VERS_CASES)}")
     assert len(VERS_CASES) == 42
     assert set(PURL_GAPS) <= {(n, c["input"]) for n, c in PURL_CASES}
+
+
+@pytest.mark.parametrize(("pair", "language", "expected"), [
+    ({"ja": "日本語", "en": "English"}, "en", "English"),
+    ({"ja": "日本語", "en": ""}, "en", "日本語"),  # a missing translation falls back to Japanese
+    ({"ja": "", "en": "English"}, "ja", "English"),  # and to English when Japanese is missing too
+    ({"ja": "", "en": ""}, "ja", ""),
+    ({}, "en", ""),
+])
+def test_a_bilingual_value_falls_back_to_the_other_language_never_to_nothing(pair, language, expected):
+    from earlywarn.advisories.snapshot import either
+
+    assert either(pair, language) == expected

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from earlywarn.advisories import conf
+from earlywarn.advisories import conf, snapshot
 
 TLP_LABEL = "WHITE"  # published advisories are public: TLP:WHITE (CSAF 2.0 uses TLP v1 labels)
 TLP_URL = "https://www.first.org/tlp/"
@@ -71,16 +71,14 @@ def _t(content: dict[str, Any], name: str, lang: str) -> str:
 def full_name(product: dict[str, Any], lang: str) -> str:
     """The product's ``full_product_name`` name: vendor, product and versions (also the title of its statement
     note, so that an import can give each statement back to its product)."""
-    vendor = product["developer"][lang] or product["developer"]["ja"]
-    name = product["product"][lang] or product["product"]["ja"]
+    vendor, name = snapshot.either(product["developer"], lang), snapshot.either(product["product"], lang)
     return f"{vendor} {name} {product['versions']}".strip()
 
 
 def _product_tree(content: dict[str, Any], lang: str) -> dict[str, Any]:
     vendors: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for product in content["products"]:
-        vendor = product["developer"][lang] or product["developer"]["ja"]
-        name = product["product"][lang] or product["product"]["ja"]
+        vendor, name = snapshot.either(product["developer"], lang), snapshot.either(product["product"], lang)
         full: dict[str, Any] = {"name": full_name(product, lang), "product_id": product["id"]}
         helper = {key: product[key] for key in ("purl", "cpe") if product[key]}
         if helper:

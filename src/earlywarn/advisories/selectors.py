@@ -179,14 +179,12 @@ def present(content: dict[str, Any], language: str) -> dict[str, Any]:
                              "fallback": lang != language})
     title, title_lang = snapshot.text(content, "title", language)
 
-    def pick(pair: dict[str, str]) -> str:
-        return pair.get(language) or pair.get("ja") or pair.get("en") or ""
-
     developers: dict[str, list[dict[str, Any]]] = {}
     for product in content["products"]:
-        developers.setdefault(pick(product["developer"]), []).append(
-            {**product, "name": pick(product["product"]), "statement_text": pick(product["statement"])})
-    vulnerabilities = [{**v, "title_text": pick(v["title"])} for v in content["vulnerabilities"]]
+        developers.setdefault(snapshot.either(product["developer"], language), []).append(
+            {**product, "name": snapshot.either(product["product"], language),
+             "statement_text": snapshot.either(product["statement"], language)})
+    vulnerabilities = [{**v, "title_text": snapshot.either(v["title"], language)} for v in content["vulnerabilities"]]
     return {"sections": sections, "title": title, "title_lang": title_lang, "title_fallback": title_lang != language,
             "developers": developers, "vulnerabilities": vulnerabilities,
             "exploited": content["exploited"], "references": content["references"], "ssvc": content.get("ssvc"),

@@ -86,6 +86,11 @@ def text(content: dict[str, Any], name: str, language: str) -> tuple[str, str]:
     return fallback, other if fallback else language
 
 
+def either(pair: dict[str, str], language: str) -> str:
+    """A ``{"ja": …, "en": …}`` value in ``language``, else in Japanese, else in English ("" if neither)."""
+    return str(pair.get(language) or pair.get("ja") or pair.get("en") or "")
+
+
 def names(content: dict[str, Any], key: str) -> list[str]:
     """Distinct developer or product names in both languages, for filters and search."""
     seen: list[str] = []

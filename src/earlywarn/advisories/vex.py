@@ -24,7 +24,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from earlywarn.advisories import conf, csaf_doc, openpgp
+from earlywarn.advisories import conf, csaf_doc, openpgp, snapshot
 from earlywarn.advisories.models import Advisory
 
 SUFFIX = "-vex"
@@ -52,11 +52,6 @@ def wanted(advisory: Advisory, content: dict[str, Any]) -> bool:
     return bool(advisory.pk) and advisory.revisions.exclude(vex_csaf="").exists()
 
 
-def _statement(product: dict[str, Any], lang: str) -> str:
-    statement = product["statement"]
-    return str(statement.get(lang) or statement.get("ja") or statement.get("en") or "")
-
-
 def build(content: dict[str, Any], *, history: list[dict[str, Any]], initial: datetime, current: datetime,
           advisory_url: str) -> dict[str, Any]:
     """The ``csaf_vex`` document of revision ``history[-1]``; ``advisory_url`` is the security advisory's JSON."""
@@ -77,7 +72,8 @@ def build(content: dict[str, Any], *, history: list[dict[str, Any]], initial: da
         not_affected = status.get("known_not_affected", [])
         if not_affected:
             vuln.setdefault("threats", []).extend(
-                {"category": "impact", "details": _statement(by_id[pid], lang) or NOT_AFFECTED_TEXT[lang],
+                {"category": "impact",
+                 "details": snapshot.either(by_id[pid]["statement"], lang) or NOT_AFFECTED_TEXT[lang],
                  "product_ids": [pid]} for pid in not_affected)
         covered = {pid for r in vuln.get("remediations", []) for pid in r.get("product_ids", [])}
         uncovered = [pid for pid in status.get("known_affected", []) if pid not in covered]

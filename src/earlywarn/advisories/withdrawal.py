@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, public_files, services, vex
+from earlywarn.advisories import conf, csaf_doc, openpgp, public_files, services, snapshot, vex
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import Advisory, AdvisoryRevision
 from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
@@ -38,10 +38,6 @@ NOTE_TEXT = {"ja": "この文書は %(date)s に取り下げられました。�
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def _reason(reasons: dict[str, str], lang: str) -> str:
-    return reasons.get(lang) or reasons.get("ja") or reasons.get("en") or ""
 
 
 def _fresh(actor: Actor, advisory: Advisory) -> Advisory:
@@ -94,7 +90,7 @@ def mark(doc: dict[str, Any], withdrawn: dict[str, Any]) -> dict[str, Any]:
     lang = conf.csaf_lang()
     out = copy.deepcopy(doc)
     document = out["document"]
-    text = NOTE_TEXT[lang] % {"date": withdrawn["at"][:10], "reason": _reason(withdrawn["reason"], lang)}
+    text = NOTE_TEXT[lang] % {"date": withdrawn["at"][:10], "reason": snapshot.either(withdrawn["reason"], lang)}
     document["notes"] = [{"category": "description", "title": NOTE_TITLE, "text": text}, *document.get("notes", [])]
     document["title"] = TITLE_PREFIX + document["title"]
     return out
@@ -105,7 +101,7 @@ def render(advisory: Advisory, current: AdvisoryRevision, withdrawn: dict[str, A
     """(advisory document, VEX document or None, summary) of the withdrawing revision."""
     lang = conf.csaf_lang()
     content = {**current.content, "withdrawn": withdrawn}
-    summary = (SUMMARY[lang] % _reason(withdrawn["reason"], lang))[:300]
+    summary = (SUMMARY[lang] % snapshot.either(withdrawn["reason"], lang))[:300]
     history = services._history(advisory, current.number + 1, now, summary)
     doc = mark(csaf_doc.build(content, history=history, initial=current.initial_published_at, current=now),
                withdrawn)
@@ -143,8 +139,8 @@ def advisory_withdraw(*, actor: Actor, advisory: Advisory, now: datetime | None 
     revision = AdvisoryRevision.objects.create(
         advisory=fresh, number=current.number + 1, advisory_version=fresh.version, is_current=True,
         published_at=now, published_by=actor.user,
-        summary_ja=(SUMMARY["ja"] % _reason(reasons, "ja"))[:300],
-        summary_en=(SUMMARY["en"] % _reason(reasons, "en"))[:300],
+        summary_ja=(SUMMARY["ja"] % snapshot.either(reasons, "ja"))[:300],
+        summary_en=(SUMMARY["en"] % snapshot.either(reasons, "en"))[:300],
         content={**current.content, "withdrawn": withdrawn}, csaf=body, csaf_path=current.csaf_path,
         csaf_signature=openpgp.sign_detached(body.encode()), tracking_id=current.tracking_id, slug=current.slug,
         initial_published_at=current.initial_published_at, developers=current.developers,
