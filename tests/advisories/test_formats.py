@@ -119,3 +119,15 @@ def test_a_bilingual_value_falls_back_to_the_other_language_never_to_nothing(pai
     from earlywarn.advisories.snapshot import either
 
     assert either(pair, language) == expected
+
+
+def test_document_date_times_keep_their_offset_and_utc_is_written_with_z():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    assert formats.parse_iso("2024-01-01T05:00:00+09:00").utcoffset() == timedelta(hours=9)  # the year stays 2024
+    assert formats.parse_iso("2024-01-01T05:00:00+09:00").year == 2024
+    assert formats.parse_iso("2023-12-31T20:00:00Z") == datetime(2023, 12, 31, 20, tzinfo=UTC)
+    assert formats.parse_iso("2023-12-31T20:00:00z") == formats.parse_iso("2024-01-01T05:00:00+09:00")
+    assert formats.parse_iso("2023-12-31T20:00:00").tzinfo is not None  # no offset: UTC, never naive
+    assert formats.iso_utc(datetime(2023, 12, 31, 20, tzinfo=UTC)) == "2023-12-31T20:00:00Z"
+    assert formats.iso_utc(datetime(2024, 1, 1, 5, tzinfo=timezone(timedelta(hours=9)))) == "2024-01-01T05:00:00+09:00"

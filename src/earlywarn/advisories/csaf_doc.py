@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from earlywarn.advisories import conf, snapshot
+from earlywarn.advisories import conf, formats, snapshot
 
 TLP_LABEL = "WHITE"  # published advisories are public: TLP:WHITE (CSAF 2.0 uses TLP v1 labels)
 TLP_URL = "https://www.first.org/tlp/"
@@ -58,10 +58,6 @@ def engine_version() -> str:
 
 def base_url() -> str:
     return str(settings.BASE_URL)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _t(content: dict[str, Any], name: str, lang: str) -> str:
@@ -165,10 +161,11 @@ def build(content: dict[str, Any], *, history: list[dict[str, Any]], initial: da
         "references": references,
         "tracking": {
             "id": content["tracking_id"], "status": "final", "version": str(history[-1]["number"]),
-            "initial_release_date": _iso(initial), "current_release_date": _iso(current),
-            "revision_history": [{"number": str(r["number"]), "date": _iso(r["date"]), "summary": r["summary"]}
-                                 for r in history],
-            "generator": {"engine": {"name": "earlywarn", "version": engine_version()}, "date": _iso(current)},
+            "initial_release_date": formats.iso_utc(initial), "current_release_date": formats.iso_utc(current),
+            "revision_history": [{"number": str(r["number"]), "date": formats.iso_utc(r["date"]),
+                                  "summary": r["summary"]} for r in history],
+            "generator": {"engine": {"name": "earlywarn", "version": engine_version()},
+                          "date": formats.iso_utc(current)},
         },
     }
     credits = _t(content, "credits", lang)

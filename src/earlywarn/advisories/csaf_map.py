@@ -58,10 +58,8 @@ class Mapped:
 
 
 def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    """A document's date-time as a UTC instant."""
+    return formats.parse_iso(value).astimezone(UTC)
 
 
 def history_of(doc: dict[str, Any]) -> list[HistoryEntry]:

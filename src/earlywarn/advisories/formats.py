@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -137,3 +138,15 @@ def check_versions(value: str, field: str = "versions") -> str:
             raise ValidationFailed(_("This version range (vers) is not valid: %(error)s") % {"error": exc},
                                    field=field) from exc
     return value
+
+
+def iso_utc(moment: datetime) -> str:
+    """A stored (UTC) instant as the documents write it: RFC 3339 with ``Z``."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    """An RFC 3339 date-time from a document, aware, with the offset it was written with (``Z``/``z`` and a
+    missing offset: UTC)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

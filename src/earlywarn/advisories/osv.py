@@ -27,10 +27,6 @@ def osv_id(tracking_id: str) -> str:
     return "x_" + tracking_id.replace("#", "-")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def _package_name(purl: PackageURL) -> str:
     if purl.type == "maven":
         return f"{purl.namespace}:{purl.name}"
@@ -106,7 +102,7 @@ def build(content: dict[str, Any], *, published: datetime, modified: datetime, u
                 severity.append({"type": kind, "score": vuln[key]["vector"]})
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION, "id": osv_id(content["tracking_id"]),
-        "modified": _iso(modified), "published": _iso(published),
+        "modified": formats.iso_utc(modified), "published": formats.iso_utc(published),
         "aliases": [v["cve"] for v in content["vulnerabilities"] if v["cve"]],
         "summary": title[:120], "details": details, "affected": affected,
         "references": [{"type": "ADVISORY", "url": url}]

@@ -26,7 +26,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, vex
+from earlywarn.advisories import conf, csaf_doc, formats, openpgp, vex
 from earlywarn.advisories.models import AdvisoryRevision
 
 TLP_DIR = csaf_doc.TLP_LABEL.lower()
@@ -44,10 +44,6 @@ class ServedFile:
 
 def root_url() -> str:
     return f"{csaf_doc.base_url()}/.well-known/csaf"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def documents() -> QuerySet[AdvisoryRevision]:
@@ -69,7 +65,7 @@ def provider_metadata() -> dict[str, object]:
             {"rolie": {"feeds": [{"summary": f"All TLP:{csaf_doc.TLP_LABEL} advisories",
                                   "tlp_label": csaf_doc.TLP_LABEL, "url": f"{root_url()}/{TLP_DIR}/{FEED_NAME}"}]}},
         ],
-        "last_updated": _iso(latest or timezone.now().replace(microsecond=0)),
+        "last_updated": formats.iso_utc(latest or timezone.now().replace(microsecond=0)),
         "list_on_CSAF_aggregators": True,
         "metadata_version": "2.0",
         "mirror_on_CSAF_aggregators": True,
@@ -99,7 +95,7 @@ def changes_csv() -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for revision in documents().only("csaf_path", "vex_csaf_path", "published_at"):
         for path in _paths(revision):
-            writer.writerow([path.removeprefix(TLP_DIR + "/"), _iso(revision.published_at)])
+            writer.writerow([path.removeprefix(TLP_DIR + "/"), formats.iso_utc(revision.published_at)])
     return out.getvalue().encode()
 
 
@@ -113,7 +109,7 @@ def rolie_feed() -> dict[str, object]:
         if revision.vex_csaf_path:
             initial = json.loads(revision.vex_csaf)["document"]["tracking"]["initial_release_date"]
             kinds.append((revision.vex_csaf_path, vex.tracking_id(revision.tracking_id), title + vex.TITLE_SUFFIX,
-                          revision.vex_csaf_signature, datetime.fromisoformat(initial.replace("Z", "+00:00"))))
+                          revision.vex_csaf_signature, formats.parse_iso(initial)))
         for path, tracking_id, entry_title, signature, published in kinds:
             url = f"{root_url()}/{path}"
             links = [{"rel": "self", "href": url}, {"rel": "hash", "href": f"{url}.sha256"},
@@ -122,7 +118,7 @@ def rolie_feed() -> dict[str, object]:
                 links.append({"rel": "signature", "href": f"{url}.asc"})
             entries.append({
                 "id": tracking_id, "title": entry_title, "link": links,
-                "published": _iso(published), "updated": _iso(revision.published_at),
+                "published": formats.iso_utc(published), "updated": formats.iso_utc(revision.published_at),
                 "summary": {"content": entry_title}, "content": {"type": JSON, "src": url},
                 "format": {"schema": CSAF_SCHEMA_URL, "version": "2.0"},
             })
@@ -132,7 +128,7 @@ def rolie_feed() -> dict[str, object]:
         "title": f"{conf.setting('CSAF_PUBLISHER_NAME')} CSAF feed (TLP:{csaf_doc.TLP_LABEL})",
         "link": [{"rel": "self", "href": f"{root_url()}/{TLP_DIR}/{FEED_NAME}"}],
         "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
-        "updated": _iso(latest or timezone.now().replace(microsecond=0)),
+        "updated": formats.iso_utc(latest or timezone.now().replace(microsecond=0)),
         "entry": entries,
     }}
 

@@ -24,7 +24,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, snapshot
+from earlywarn.advisories import conf, csaf_doc, formats, openpgp, snapshot
 from earlywarn.advisories.models import Advisory
 
 SUFFIX = "-vex"
@@ -114,6 +114,6 @@ def revision_fields(doc: dict[str, Any] | None) -> dict[str, str]:
         return {}
     body = csaf_doc.dumps(doc)
     tracking = doc["document"]["tracking"]
-    initial = datetime.fromisoformat(tracking["initial_release_date"].replace("Z", "+00:00"))
+    initial = formats.parse_iso(tracking["initial_release_date"])
     return {"vex_csaf": body, "vex_csaf_path": csaf_doc.document_path(tracking["id"], initial),
             "vex_csaf_signature": openpgp.sign_detached(body.encode())}

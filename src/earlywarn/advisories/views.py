@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from earlywarn.advisories import csaf_doc, cve, feeds, osv, provider, selectors, services, vex, withdrawal
+from earlywarn.advisories import csaf_doc, cve, feeds, formats, osv, provider, selectors, services, vex, withdrawal
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.forms import AdvisoryFilterForm
 from earlywarn.advisories.models import AdvisoryRevision
@@ -263,7 +263,7 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
 
 
 def doc_time(doc: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(doc["document"]["tracking"]["current_release_date"].replace("Z", "+00:00"))
+    return formats.parse_iso(doc["document"]["tracking"]["current_release_date"])
 
 
 @require_POST

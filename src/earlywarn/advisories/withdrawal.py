@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.advisories import conf, csaf_doc, openpgp, public_files, services, snapshot, vex
+from earlywarn.advisories import conf, csaf_doc, formats, openpgp, public_files, services, snapshot, vex
 from earlywarn.advisories.csaf_check import csaf_findings
 from earlywarn.advisories.models import Advisory, AdvisoryRevision
 from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
@@ -34,10 +34,6 @@ TITLE_PREFIX = "[WITHDRAWN] "
 SUMMARY = {"ja": "取り下げ: %s", "en": "Withdrawn: %s"}
 NOTE_TEXT = {"ja": "この文書は %(date)s に取り下げられました。理由: %(reason)s",
              "en": "This document was withdrawn on %(date)s. Reason: %(reason)s"}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _fresh(actor: Actor, advisory: Advisory) -> Advisory:
@@ -127,7 +123,7 @@ def advisory_withdraw(*, actor: Actor, advisory: Advisory, now: datetime | None 
     now = (now or timezone.now()).replace(microsecond=0)
     current = fresh.revisions.get(is_current=True)
     reasons = {"ja": fresh.withdrawal_reason_ja, "en": fresh.withdrawal_reason_en}
-    withdrawn = {"at": _iso(now), "reason": reasons}
+    withdrawn = {"at": formats.iso_utc(now), "reason": reasons}
     doc, vex_doc, summary = render(fresh, current, withdrawn, now)
     findings = csaf_findings(doc) + (csaf_findings(vex_doc) if vex_doc is not None else [])
     if findings:
@@ -166,7 +162,7 @@ def public_notice(content: dict[str, Any], language: str) -> dict[str, Any] | No
         return None
     reasons = withdrawn["reason"]
     lang = language if reasons.get(language) else ("en" if language == "ja" else "ja")
-    return {"at": datetime.fromisoformat(withdrawn["at"].replace("Z", "+00:00")), "reason": reasons.get(lang, ""),
+    return {"at": formats.parse_iso(withdrawn["at"]), "reason": reasons.get(lang, ""),
             "lang": lang}
 
 
