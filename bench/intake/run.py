@@ -210,6 +210,8 @@ class ServerConfig:
 
     @classmethod
     def parse(cls, text: str) -> ServerConfig:
+        if text.startswith("serve:"):  # the web server exactly as `earlywarn serve --workers W` starts it
+            return Serve(int(text.removeprefix("serve:")), 1)
         workers, _, threads = text.partition("x")
         return cls(int(workers), int(threads or 1))
 
@@ -222,6 +224,19 @@ class ServerConfig:
         return [str(BIN / "gunicorn"), "earlywarn.config.wsgi:application", "--bind", f"{HOST}:{port}",
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--access-logfile", "/dev/null", "--graceful-timeout", "10"]
+
+
+class Serve(ServerConfig):
+    """``earlywarn serve``'s web server (``config.cli.web_argv``: uvicorn, ASGI)."""
+
+    @property
+    def label(self) -> str:
+        return f"serve:{self.workers} (uvicorn)"
+
+    def argv(self, port: int) -> list[str]:
+        from earlywarn.config.cli import web_argv
+
+        return web_argv(HOST, port, workers=self.workers)
 
 
 @contextlib.contextmanager
@@ -491,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each phase")
     parser.add_argument("--server", type=ServerConfig.parse, action="append",
-                        help="gunicorn WORKERSxTHREADS (repeatable; default 2x8)")
+                        help="gunicorn WORKERSxTHREADS, or serve:WORKERS for `earlywarn serve`'s uvicorn "
+                             "(repeatable; default 2x8)")
     parser.add_argument("--baseline", default="/static/earlywarn/site.css", help="GET path of the baseline phase")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (gunicorn.log, database)")

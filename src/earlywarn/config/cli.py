@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo organisations, accounts and reports")
     # One request at a time per process measured best on 2 cores (docs/benchmarks.md): threads make SQLite's write
-    # lock wait longer. The default (uvicorn) runs Django in one thread per process (config/asgi.py).
+    # lock wait longer. The default (uvicorn) runs Django in one thread per process (config/asgi.py, a2wsgi).
     serve.add_argument("--workers", type=int, default=4, help="web server processes")
     serve.add_argument("--threads", type=int, default=1,
                        help="threads per web server process (more than 1: gunicorn's threaded WSGI worker)")
