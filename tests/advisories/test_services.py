@@ -86,7 +86,9 @@ def test_publishing_early_needs_a_second_person(draft, author, approver):
     with pytest.raises(InvalidTransition):
         services.advisory_publish(actor=Actor.for_user(author), advisory=approved_by_self)
     approved = services.advisory_approve(actor=Actor.for_user(approver), advisory=approved_by_self)
+    assert approved.approved
     edited = services.advisory_update(actor=Actor.for_user(author), advisory=approved, fields={"title_en": "Changed"})
+    assert not edited.approved  # an edit lapses the approval
     with pytest.raises(InvalidTransition):  # the approval was for the previous version
         services.advisory_publish(actor=Actor.for_user(author), advisory=edited)
     assert not AdvisoryRevision.objects.exists()

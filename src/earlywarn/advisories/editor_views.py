@@ -158,7 +158,7 @@ def _attach(forms: dict[str, Any], exc: DomainError) -> None:
 
 def _context(advisory: Advisory, forms: dict[str, Any], actor: Actor) -> dict[str, Any]:
     current = advisory.revisions.filter(is_current=True).first()
-    approved = advisory.approved_version == advisory.version and advisory.approved_by_id is not None
+    approved = advisory.approved
     return {**forms, "advisory": advisory, "text_rows": forms["texts"].text_rows(),
             "scores": editor.scores_of(advisory), "current": current, "approved": approved,
             "may_publish": actor.staff_may(Action.ADVISORY_PUBLISH, advisory.case if advisory.case_id else None),
@@ -180,7 +180,7 @@ def editor_edit(request: HttpRequest, advisory_id: uuid.UUID) -> HttpResponseBas
         return render(request, "advisories/editor/edit.html", _context(advisory, forms, actor), status=409)
     if not valid:
         return render(request, "advisories/editor/edit.html", _context(advisory, forms, actor), status=422)
-    was_approved = advisory.approved_version == advisory.version and advisory.approved_by_id is not None
+    was_approved = advisory.approved
     try:
         fields = {**forms["texts"].service_fields(), "references": forms["references"].rows()}
         saved = services.advisory_update(actor=actor, advisory=advisory, fields=fields,

@@ -108,6 +108,11 @@ class Advisory(models.Model):
     def exploitation_shown(self) -> bool:
         return self.exploited and self.exploitation_agreed
 
+    @property
+    def approved(self) -> bool:
+        """A second person approved exactly this version for publication (an edit lapses the approval)."""
+        return self.approved_version == self.version and self.approved_by_id is not None
+
 
 class Vulnerability(models.Model):
     advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="vulnerabilities")

@@ -51,6 +51,14 @@ def _require(actor: Actor, action: Action, advisory: Advisory | None = None) -> 
         raise ActionDenied
 
 
+def _unchanged(advisory: Advisory) -> Advisory:
+    """The advisory locked for this transaction, if nobody changed it since ``advisory`` was read."""
+    fresh = Advisory.objects.select_for_update().get(pk=advisory.pk)
+    if fresh.version != advisory.version:
+        raise ConcurrentChange(_("Someone else changed this advisory meanwhile. Reload it and try again."))
+    return fresh
+
+
 def _prefix(kind: str) -> str:
     prefixes = conf.id_prefixes()
     return prefixes[1 if kind == AdvisoryKind.MULTI and len(prefixes) > 1 else 0]
@@ -99,9 +107,7 @@ def advisory_update(*, actor: Actor, advisory: Advisory, fields: dict[str, Any] 
     lapses: an approval is for exactly what was approved.
     """
     _require(actor, Action.ADVISORY_EDIT, advisory)
-    fresh = Advisory.objects.select_for_update().get(pk=advisory.pk)
-    if fresh.version != advisory.version:
-        raise ConcurrentChange(_("Someone else changed this advisory meanwhile. Reload it and try again."))
+    fresh = _unchanged(advisory)
     fields = dict(fields or {})
     unknown = set(fields) - EDITABLE
     if unknown:
@@ -148,9 +154,7 @@ def advisory_update(*, actor: Actor, advisory: Advisory, fields: dict[str, Any] 
 def advisory_approve(*, actor: Actor, advisory: Advisory) -> Advisory:
     """Approve the current version for publication (the second person of the two-person rule)."""
     _require(actor, Action.ADVISORY_PUBLISH, advisory)
-    fresh = Advisory.objects.select_for_update().get(pk=advisory.pk)
-    if fresh.version != advisory.version:
-        raise ConcurrentChange(_("Someone else changed this advisory meanwhile. Reload it and try again."))
+    fresh = _unchanged(advisory)
     fresh.approved_by = actor.user
     fresh.approved_version = fresh.version
     fresh.save(update_fields=["approved_by", "approved_version"])
@@ -219,9 +223,7 @@ def render_next(advisory: Advisory, now: datetime | None = None) -> tuple[dict[s
 def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None = None) -> AdvisoryRevision:
     """Publish the draft as the next revision: checked, validated, signed, stored, audited — or nothing."""
     _require(actor, Action.ADVISORY_PUBLISH, advisory)
-    fresh = Advisory.objects.select_for_update().get(pk=advisory.pk)
-    if fresh.version != advisory.version:
-        raise ConcurrentChange(_("Someone else changed this advisory meanwhile. Reload it and try again."))
+    fresh = _unchanged(advisory)
     now = now or timezone.now()
     early = fresh.agreed_publication_at is None or now < fresh.agreed_publication_at
     now = now.replace(microsecond=0)  # CSAF dates are stored to the second
@@ -230,8 +232,7 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     current = fresh.revisions.filter(is_current=True).first()
     if current is not None and current.advisory_version == fresh.version:
         raise InvalidTransition(_("This version is already published. Edit the advisory to publish a revision."))
-    if early and (fresh.approved_version != fresh.version or fresh.approved_by_id is None
-                  or (actor.user is not None and fresh.approved_by_id == actor.user.pk)):
+    if early and (not fresh.approved or (actor.user is not None and fresh.approved_by_id == actor.user.pk)):
         raise InvalidTransition(_("Publishing before the agreed date needs the approval of a second person."))
     content, doc = render_next(fresh, now)
     problems = publication_problems(fresh, content)

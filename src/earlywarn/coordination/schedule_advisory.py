@@ -80,7 +80,7 @@ def publish_effects(actor: Actor, case: Case, agreed: datetime | None, now: date
     if current is not None and current.advisory_version == advisory.version:
         return {**out, "advisory": "already_published",
                 "advisory_url": f"{settings.BASE_URL}/advisories/{advisory.slug}/"}
-    if advisory.approved_by_id is None or advisory.approved_version != advisory.version:
+    if not advisory.approved:
         return {**out, "advisory": "awaiting_approval"}
     try:
         advisory_publish(actor=actor, advisory=advisory, now=now)
