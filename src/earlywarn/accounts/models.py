@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from earlywarn.records import AppendOnly
+
 
 class OrganisationKind(models.TextChoices):
     RECEIVING = "receiving", _("Receiving organisation")
@@ -179,9 +181,11 @@ class SecurityContact(models.Model):
         return str(self.organisation_id)
 
 
-class OrganisationEvent(models.Model):
+class OrganisationEvent(AppendOnly):
     """The audit trail of an organisation's directory entry (name, security contacts, pinned key): append-only.
     What happens on a case is a ``CaseEvent``."""
+
+    records_name = "organisation events"
 
     id = models.BigAutoField(primary_key=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
@@ -197,9 +201,3 @@ class OrganisationEvent(models.Model):
     def __str__(self) -> str:
         return self.tag
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            from earlywarn.intake.models import ImmutableError  # intake builds on this app
-
-            raise ImmutableError("organisation events are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

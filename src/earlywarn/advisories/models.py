@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from earlywarn.intake.models import ImmutableError
+from earlywarn.records import AppendOnly, ImmutableError
 
 # Bilingual text fields of an advisory: each exists as <name>_ja and <name>_en.
 TEXT_FIELDS = ("title", "overview", "description", "impact", "solution", "workarounds", "stop_using", "credits")
@@ -223,8 +223,10 @@ class AdvisoryRevision(models.Model):
         return dict(json.loads(self.csaf))
 
 
-class AdvisoryEvent(models.Model):
+class AdvisoryEvent(AppendOnly):
     """The advisory audit trail. Tags read ``advisory:<subject>:<action>``. Append-only."""
+
+    records_name = "advisory events"
 
     id = models.BigAutoField(primary_key=True)
     advisory = models.ForeignKey(Advisory, on_delete=models.PROTECT, related_name="events")
@@ -241,10 +243,3 @@ class AdvisoryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.tag} {self.advisory_id}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("advisory events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableError("advisory events are append-only")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from earlywarn.cases.flows import REJECTION_REASONS, Category, Flow, State, definition
-from earlywarn.intake.models import ImmutableError, Report
+from earlywarn.intake.models import Report
+from earlywarn.records import AppendOnly
 
 
 class Case(models.Model):
@@ -194,8 +194,10 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly):
     """The audit trail: one row per change, append-only. Tags read ``case:<subject>:<action>``."""
+
+    records_name = "case events"
 
     id = models.BigAutoField(primary_key=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -218,10 +220,3 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.tag} {self.from_state}→{self.to_state}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableError("case events are append-only")

@@ -6,8 +6,6 @@ committee's decision and the meetings that handle it. Only ``committee/services.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -15,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from earlywarn.accounts.models import Organisation
 from earlywarn.cases.models import Case, CaseParticipant
-from earlywarn.intake.models import ImmutableError
+from earlywarn.records import AppendOnly
 
 
 class CommitteeMember(models.Model):
@@ -135,8 +133,10 @@ class Meeting(models.Model):
         return f"{self.held_on}{' (urgent)' if self.urgent else ''}"
 
 
-class CommitteeEvent(models.Model):
+class CommitteeEvent(AppendOnly):
     """The audit trail of the pool (members, interests): append-only. Case-level steps are ``CaseEvent`` rows."""
+
+    records_name = "committee events"
 
     id = models.BigAutoField(primary_key=True)
     tag = models.CharField(max_length=64)
@@ -153,10 +153,3 @@ class CommitteeEvent(models.Model):
     def __str__(self) -> str:
         return self.tag
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("committee events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableError("committee events are append-only")

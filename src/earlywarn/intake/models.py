@@ -10,6 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from earlywarn.records import ImmutableError
+
+__all__ = ["ImmutableError"]  # still importable from here
+
 
 class ReportKind(models.TextChoices):
     PRODUCT = "product", _("Software product")
@@ -20,10 +24,6 @@ class ReportOrigin(models.TextChoices):
     FINDER = "finder", _("Finder")
     DEVELOPER_SELF = "developer_self", _("Developer self-report")
     OVERSEAS_CSIRT = "overseas_csirt", _("Overseas CSIRT")
-
-
-class ImmutableError(Exception):
-    """Raised when code tries to change or delete a record that the audit trail relies on."""
 
 
 class Report(models.Model):
