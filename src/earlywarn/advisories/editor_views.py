@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,15 +26,12 @@ from earlywarn.advisories.models import Advisory, AdvisoryKind, AdvisoryRevision
 from earlywarn.advisories.views import staff_view
 from earlywarn.cases.errors import DomainError
 from earlywarn.cases.models import Case
-from earlywarn.cases.policy import Action, Actor, actor_for_request, cases_visible_to
+from earlywarn.cases.policy import Action, Actor, actor_for_request, cases_visible_to, staff_actor
 
 
 def _editor(request: HttpRequest) -> Actor:
     """The actor, when they may edit advisories; anyone else gets the same 404 as a missing advisory."""
-    actor = actor_for_request(request)
-    if not actor.staff_may(Action.ADVISORY_EDIT):
-        raise Http404
-    return actor
+    return staff_actor(request, Action.ADVISORY_EDIT)
 
 
 @login_required

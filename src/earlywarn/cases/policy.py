@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from earlywarn.accounts.models import OrganisationKind, Role
 from earlywarn.cases.models import Attachment, Case, Message, ParticipantRole, Visibility
@@ -357,6 +358,15 @@ def actor_for_request(request: object) -> Actor:
     """The actor behind an HTTP request (session or API token; the token auth sets ``request.user``)."""
     user = getattr(request, "user", None)
     return Actor.for_user(user, via_token=bool(getattr(request, "earlywarn_via_token", False)))
+
+
+def staff_actor(request: object, action: Action) -> Actor:
+    """The actor behind a request, when staff may do ``action`` at all; anyone else gets a 404, as for a page
+    that does not exist (staff pages do not reveal themselves)."""
+    actor = actor_for_request(request)
+    if not actor.staff_may(action):
+        raise Http404
+    return actor
 
 
 def attachments_visible_to(actor: Actor, case: Case) -> QuerySet[Attachment]:

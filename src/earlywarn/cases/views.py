@@ -29,6 +29,7 @@ from earlywarn.cases.policy import (
     can,
     cases_shared_with,
     messages_visible_to,
+    staff_actor,
     submission_visible_to,
 )
 from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
@@ -59,9 +60,7 @@ def _case_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    actor = actor_for_request(request)
-    if not actor.staff_may(Action.QUEUE_VIEW):
-        raise Http404
+    actor = staff_actor(request, Action.QUEUE_VIEW)
     flow: str | None = request.GET.get("flow") or None
     if flow not in {None, "product", "website"}:
         flow = None

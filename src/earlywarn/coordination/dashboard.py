@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from earlywarn.cases.models import Case, CaseEvent
-from earlywarn.cases.policy import Action, Actor, actor_for_request, can, cases_visible_to
+from earlywarn.cases.policy import Action, Actor, can, cases_visible_to, staff_actor
 from earlywarn.coordination.models import Coordination, PublicationSchedule
 from earlywarn.coordination.schedule import (
     DEVELOPER_AGREED,
@@ -136,9 +136,7 @@ def dashboard_rows(actor: Actor, now: datetime | None = None) -> list[Row]:
 @login_required
 @require_GET
 def coordination_dashboard(request: HttpRequest) -> HttpResponse:
-    actor = actor_for_request(request)
-    if not actor.staff_may(Action.CASE_COORDINATE):
-        raise Http404
+    actor = staff_actor(request, Action.CASE_COORDINATE)
     rows = dashboard_rows(actor)
     waiting = request.GET.get("waiting", "")
     past = request.GET.get("past_target") == "1"

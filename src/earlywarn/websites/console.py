@@ -18,7 +18,15 @@ from earlywarn.cases.categories import WEBSITE_OPERATOR_TYPES, WEBSITE_VULNERABI
 from earlywarn.cases.errors import DomainError
 from earlywarn.cases.flows import WEBSITE
 from earlywarn.cases.models import Case
-from earlywarn.cases.policy import Action, ActionDenied, Actor, CaseNotFound, access_case, actor_for_request
+from earlywarn.cases.policy import (
+    Action,
+    ActionDenied,
+    Actor,
+    CaseNotFound,
+    access_case,
+    actor_for_request,
+    staff_actor,
+)
 from earlywarn.cases.services import message_post
 from earlywarn.websites.actions import WEBSITE_ACTIONS, action_perform, form_data, website_actions_for
 from earlywarn.websites.closures import alert_publish
@@ -99,10 +107,7 @@ def website_act(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 def _staff_only(request: HttpRequest) -> Actor:
-    actor = actor_for_request(request)
-    if not actor.staff_may(Action.CASE_HANDLE_WEBSITE):
-        raise Http404
-    return actor
+    return staff_actor(request, Action.CASE_HANDLE_WEBSITE)
 
 
 @login_required
