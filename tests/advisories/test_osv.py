@@ -27,6 +27,8 @@ def test_published_osv_record_validates(published):
 def test_no_osv_without_a_package_ecosystem(author, approver):
     revision = publish(make_draft(author), author, approver)
     assert Client().get(f"/advisories/{revision.slug}/osv.json").status_code == 200
+    assert osv.applies(revision.content)
+    assert "osv.json" in Client().get(f"/advisories/{revision.slug}/").content.decode()
     cpe_only = [dict(PRODUCTS[0])]
     from earlywarn.advisories import services
     from earlywarn.cases.policy import Actor
@@ -34,6 +36,8 @@ def test_no_osv_without_a_package_ecosystem(author, approver):
     advisory = services.advisory_update(actor=Actor.for_user(author), advisory=revision.advisory, products=cpe_only)
     second = publish(advisory, author, approver)
     assert Client().get(f"/advisories/{second.slug}/osv.json").status_code == 404
+    assert not osv.applies(second.content)
+    assert "osv.json" not in Client().get(f"/advisories/{second.slug}/").content.decode()  # no link to a 404
 
 
 @pytest.mark.parametrize(("vers", "events", "versions"), [

@@ -63,13 +63,25 @@ def events_of(vers: str) -> tuple[list[dict[str, str]], list[str]] | None:
     return events, versions
 
 
-def _affected(product: dict[str, Any]) -> dict[str, Any] | None:
+def _in_ecosystem(product: dict[str, Any]) -> tuple[PackageURL, str] | None:
+    """An affected product's purl and its OSV ecosystem, or None (not affected, no purl, no such ecosystem)."""
     if product["status"] != "affected" or not product["purl"]:
         return None
     purl = PackageURL.from_string(product["purl"])
     ecosystem = ECOSYSTEMS.get(purl.type)
-    if ecosystem is None:
+    return (purl, ecosystem) if ecosystem is not None else None
+
+
+def applies(content: dict[str, Any]) -> bool:
+    """Whether ``build`` gives a record for this content (without building it)."""
+    return any(_in_ecosystem(product) is not None for product in content["products"])
+
+
+def _affected(product: dict[str, Any]) -> dict[str, Any] | None:
+    found = _in_ecosystem(product)
+    if found is None:
         return None
+    purl, ecosystem = found
     plain = PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
     entry: dict[str, Any] = {"package": {"ecosystem": ecosystem, "name": _package_name(purl), "purl": plain}}
     versions = product["versions"]

@@ -88,8 +88,7 @@ def urls_of(revision: AdvisoryRevision, *, existing: bool = False) -> list[tuple
 
     page = f"/advisories/{revision.slug}/"
     urls = [(page, language) for language in LANGUAGES]
-    if not existing or (revision.content and osv.build(revision.content, published=revision.initial_published_at,
-                                                       modified=revision.published_at, url=page) is not None):
+    if not existing or (revision.content and osv.applies(revision.content)):
         urls.append((f"{page}osv.json", ""))
     for path, signature in ((revision.csaf_path, revision.csaf_signature),
                             (revision.vex_csaf_path, revision.vex_csaf_signature)):

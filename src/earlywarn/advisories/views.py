@@ -110,7 +110,7 @@ def advisory_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "advisories/detail.html", {
         "revision": revision, "a": selectors.present(revision.content, _language()),
         "history": selectors.revision_history(revision), "language": _language(),
-        "csaf_url": f"/.well-known/csaf/{revision.csaf_path}", "has_osv": _osv_record(revision) is not None,
+        "csaf_url": f"/.well-known/csaf/{revision.csaf_path}", "has_osv": osv.applies(revision.content),
         "vex_url": f"/.well-known/csaf/{revision.vex_csaf_path}" if revision.vex_csaf_path else "",
         "withdrawn": withdrawal.public_notice(revision.content, _language())})
     response["Cache-Control"] = _REVALIDATE_PRIVATE["Cache-Control"]
