@@ -63,23 +63,12 @@ def _allowed(actor: Actor, case: Case | None) -> Case | None:
 
 
 def _from_case(actor: Actor, case: Case, kind: str) -> tuple[Advisory, bool]:
-    """A draft prefilled from the case: its developers' product statements, the agreed publication date-time
-    and, for an EOL case, the 利用中止 notice (the same mapping as the minimal record at publication)."""
+    """A draft prefilled from the case, as the minimal record at publication is (``draft_from_case``)."""
     from earlywarn.coordination.models import PublicationSchedule
-    from earlywarn.coordination.schedule_advisory import case_products, stop_using_notice
+    from earlywarn.coordination.schedule_advisory import draft_from_case
 
-    fields: dict[str, Any] = dict(stop_using_notice(case))
     schedule = PublicationSchedule.objects.filter(case=case).first()
-    if schedule is not None and schedule.agreed_at is not None:
-        fields["agreed_publication_at"] = schedule.agreed_at
-    advisory = services.advisory_create(actor=actor, kind=kind, case=case, fields=fields or None)
-    products = case_products(case)
-    if not products:
-        return advisory, True
-    try:
-        return services.advisory_update(actor=actor, advisory=advisory, products=products), True
-    except DomainError:  # e.g. a version text the checks refuse: the editor enters the products
-        return advisory, False
+    return draft_from_case(actor, case, kind, schedule.agreed_at if schedule is not None else None)
 
 
 @login_required

@@ -14,7 +14,6 @@ refusal here rolls back only the advisory part.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -56,17 +55,25 @@ def stop_using_notice(case: Case) -> dict[str, str]:
                              "a successor product."}
 
 
-def _minimal_record(actor: Actor, case: Case, agreed: datetime | None) -> Advisory:
-    kind = AdvisoryKind.MULTI if case.developer_notices.count() > 1 else AdvisoryKind.SINGLE
+def draft_from_case(actor: Actor, case: Case, kind: str, agreed: datetime | None) -> tuple[Advisory, bool]:
+    """A draft prefilled from the case: the agreed publication date-time, for an EOL case the 利用中止 notice, and
+    its developers' product statements; with whether the products could be taken over (a version text the
+    advisory checks refuse leaves them to the editor). The editor's "from a case" and the minimal record."""
     fields: dict[str, Any] = {"agreed_publication_at": agreed} if agreed else {}
     fields |= stop_using_notice(case)
     advisory = advisory_create(actor=actor, kind=kind, case=case, fields=fields or None)
     products = case_products(case)
-    if products:
-        # A version text the advisory checks refuse leaves the products to the editor.
-        with contextlib.suppress(DomainError):
-            advisory = advisory_update(actor=actor, advisory=advisory, products=products)
-    return advisory
+    if not products:
+        return advisory, True
+    try:
+        return advisory_update(actor=actor, advisory=advisory, products=products), True
+    except DomainError:
+        return advisory, False
+
+
+def _minimal_record(actor: Actor, case: Case, agreed: datetime | None) -> Advisory:
+    kind = AdvisoryKind.MULTI if case.developer_notices.count() > 1 else AdvisoryKind.SINGLE
+    return draft_from_case(actor, case, kind, agreed)[0]
 
 
 def publish_effects(actor: Actor, case: Case, agreed: datetime | None, now: datetime) -> dict[str, Any]:
