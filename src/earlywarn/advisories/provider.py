@@ -150,7 +150,9 @@ def served_file(path: str) -> ServedFile | None:
         if not path.endswith(".json" + suffix):
             continue
         document_path = path.removesuffix(suffix)
-        revision = documents().filter(Q(csaf_path=document_path) | Q(vex_csaf_path=document_path)).first()
+        revision = (documents().filter(Q(csaf_path=document_path) | Q(vex_csaf_path=document_path))
+                    .only("csaf_path", "csaf", "csaf_signature", "vex_csaf", "vex_csaf_signature", "published_at")
+                    .first())  # not the content snapshot: a mirror fetching hashes should not decode it
         if revision is None:
             return None
         is_vex = revision.csaf_path != document_path
