@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from earlywarn.advisories import public_files, withdrawal
@@ -42,7 +42,9 @@ def _root() -> Path:
 
 def _files() -> list[Path]:
     root = public_files.public_dir()
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root and root.exists() else []
+    # Not the build's bookkeeping (its lock and "complete" marker): only answers.
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) \
+        if root and root.exists() else []
 
 
 class FakeDjango:
@@ -439,3 +441,50 @@ def test_serve_runs_uvicorn_with_the_asgi_application_and_gunicorn_with_threads(
     threaded = cli.web_argv("127.0.0.1", 8000, workers=2, threads=4, access_log=True)
     assert threaded[1:4] == ["-m", "gunicorn", "earlywarn.config.wsgi:application"]
     assert threaded[threaded.index("--threads") + 1] == "4"
+
+
+# --- the build after an upgrade -------------------------------------------------------------------------------
+
+def test_after_a_settings_change_the_worker_writes_the_new_build_once(served, settings):
+    from earlywarn.advisories.tasks import build_public_files
+
+    url = f"/advisories/{served.slug}/"
+    old = _root()
+    settings.TIME_ZONE = "UTC"  # another build: nothing to serve from yet
+    assert wsgi(url)[3].calls == [url]
+    assert build_public_files.call() == len(public_files.urls_of(served, existing=True))
+    assert wsgi(url)[3].calls == []  # answered from the new build's file
+    assert not old.exists()
+    page = _root() / public_files.relative_file(url, "ja")
+    written = page.stat().st_mtime_ns
+    assert build_public_files.call() == 0  # complete: not rebuilt every time the scheduler asks
+    assert page.stat().st_mtime_ns == written
+
+
+def test_one_full_build_at_a_time(served, public):
+    import fcntl
+
+    from earlywarn.advisories.tasks import build_public_files
+
+    (_root() / public_files.COMPLETE).unlink(missing_ok=True)
+    with open(public / ".build.lock", "a") as held:  # another process building: its own open file
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert build_public_files.call() == 0
+        with pytest.raises(CommandError, match="Another process"):
+            call_command("advisory_public_files")
+        assert not (_root() / public_files.COMPLETE).exists()
+        call_command("advisory_public_files", served.slug)  # one advisory's files need no lock
+    assert build_public_files.call() == len(public_files.urls_of(served, existing=True))
+    assert (_root() / public_files.COMPLETE).exists()
+
+
+def test_a_new_installation_has_nothing_to_build(public):
+    assert public_files.build_if_missing() == 0
+    assert (_root() / public_files.COMPLETE).exists()
+
+
+def test_the_scheduler_asks_for_the_build():
+    from earlywarn.advisories.tasks import build_public_files
+    from earlywarn.config.periodic import periodic_jobs
+
+    assert any(job.task is build_public_files for job in periodic_jobs())

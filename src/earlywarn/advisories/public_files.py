@@ -21,13 +21,15 @@ files; anything else, and any URL whose file is missing, goes to Django, which s
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +50,7 @@ LANGUAGES = ("ja", "en")
 # depends on the request's scheme) or by the HTTP server itself.
 DYNAMIC_HEADERS = frozenset({"content-length", "content-language", "strict-transport-security", "date", "server"})
 CSAF_SUFFIXES = ("", ".sha256", ".sha512", ".asc")
+COMPLETE = ".complete"  # in a build directory: every published advisory's files were written
 
 
 def public_dir() -> Path | None:
@@ -260,26 +263,62 @@ def refresh_on_commit(slug: str) -> None:
     transaction.on_commit(lambda: _write_after_commit(slug))
 
 
+class BuildRunning(Exception):
+    """Another process is writing every advisory's files right now."""
+
+
+@contextlib.contextmanager
+def _build_lock(base: Path) -> Iterator[None]:
+    """One full build at a time per public directory (the command, or the worker's ``build_if_missing``); the
+    kernel releases the lock of a process that dies, so a killed build never blocks the next one."""
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".build.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildRunning from None
+        yield
+
+
 def rebuild(*, slugs: Iterable[str] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Write the files of every published advisory (or of ``slugs``) into the current build directory and delete
     the directories of older builds. A full rebuild starts from an empty directory, so that no file outlives what
-    the database says (after a restore from a backup, say); meanwhile Django answers. Returns the files written."""
+    the database says (after a restore from a backup, say), and marks the build complete at the end; meanwhile
+    Django answers. Returns the files written; raises ``BuildRunning`` if another full build is running."""
     from earlywarn.advisories.models import AdvisoryRevision
 
     base, root = public_dir(), public_root()
     if base is None or root is None:
         return 0
-    if slugs is None:
-        shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
-    for old in base.iterdir():
-        if old.is_dir() and old != root:
-            shutil.rmtree(old, ignore_errors=True)
-    todo = list(slugs) if slugs is not None else list(
-        AdvisoryRevision.objects.filter(is_current=True).order_by("id").values_list("slug", flat=True))
-    written = 0
-    for done, slug in enumerate(todo, start=1):
-        written += write(slug)
-        if progress is not None:
-            progress(done, len(todo))
+    with _build_lock(base) if slugs is None else contextlib.nullcontext():
+        if slugs is None:
+            shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
+        for old in base.iterdir():
+            if old.is_dir() and old != root:
+                shutil.rmtree(old, ignore_errors=True)
+        todo = list(slugs) if slugs is not None else list(
+            AdvisoryRevision.objects.filter(is_current=True).order_by("id").values_list("slug", flat=True))
+        written = 0
+        for done, slug in enumerate(todo, start=1):
+            written += write(slug)
+            if progress is not None:
+                progress(done, len(todo))
+        if slugs is None:
+            (root / COMPLETE).write_text(f"{len(todo)} advisories\n")
+    return written
+
+
+def build_if_missing() -> int | None:
+    """The full build, if the current build directory was never completed (after an upgrade or a change of the
+    settings in the stamp); run by the worker at the scheduler's start and then periodically (``tasks``). Returns
+    the files written, or None when there was nothing to do or another build is running."""
+    root = public_root()
+    if root is None or (root / COMPLETE).exists():
+        return None
+    try:
+        written = rebuild()
+    except BuildRunning:
+        return None
+    log.info("public files of this build written: %d files in %s", written, root)
     return written

@@ -53,7 +53,7 @@ def _hint_public_files() -> None:
     root = public_files.public_root()
     if root is not None and not root.exists() and AdvisoryRevision.objects.filter(is_current=True).exists():
         print("earlywarn: published advisories are answered by Django until their files are written for this "
-              "version: run `earlywarn manage advisory_public_files` (docs/advisories.md, Serving)", flush=True)
+              "version; the worker writes them now in the background (docs/advisories.md, Serving)", flush=True)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -32,5 +32,9 @@ class Command(BaseCommand):
                 step[0] = now
                 print(f"… {done:,} of {total:,} advisories", file=sys.stderr, flush=True)
 
-        written = public_files.rebuild(slugs=options["slugs"] or None, progress=progress)
+        try:
+            written = public_files.rebuild(slugs=options["slugs"] or None, progress=progress)
+        except public_files.BuildRunning:
+            raise CommandError("Another process is writing every advisory's public files right now (the worker "
+                               "after an upgrade, or this command): wait for it to finish.") from None
         self.stdout.write(f"{written:,} files written to {root} in {time.monotonic() - started:.1f} s")
