@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,20 @@ def _unchanged(advisory: Advisory) -> Advisory:
     if fresh.version != advisory.version:
         raise ConcurrentChange(_("Someone else changed this advisory meanwhile. Reload it and try again."))
     return fresh
+
+
+def embargo_end(advisory: Advisory) -> datetime | None:
+    """From when one person may publish ``advisory``: for an advisory of a case, the publication date-time agreed
+    in the case's coordination (the one record of the agreement; the draft's own date only repeats it and may be
+    stale or mistyped); else the draft's agreed date. None: nothing agreed, so any publication is early."""
+    if advisory.case is None:
+        return advisory.agreed_publication_at
+    try:
+        schedule = advisory.case.schedule  # coordination's PublicationSchedule
+    except ObjectDoesNotExist:
+        return None
+    agreed: datetime | None = schedule.agreed_at
+    return agreed
 
 
 def _prefix(kind: str) -> str:
@@ -116,6 +131,14 @@ def advisory_update(*, actor: Actor, advisory: Advisory, fields: dict[str, Any] 
     if at is not None and (not isinstance(at, datetime) or timezone.is_naive(at)):
         raise ValidationFailed(_("The agreed publication time needs a date, a time and a time zone."),
                                field="agreed_publication_at")
+    unchanged = at is not None and fresh.agreed_publication_at is not None and \
+        abs(at - fresh.agreed_publication_at) < timedelta(minutes=1)  # a form sends it back to the minute
+    if at is not None and at <= timezone.now() and not unchanged and fresh.case_id is None:
+        # A date already past would let one person publish at once (a mistyped year, or on purpose): publishing
+        # before an agreed date, or an issue public elsewhere already, goes through a second person's approval.
+        # (A case's advisory ends its embargo at the case's agreed date whatever its own says: embargo_end.)
+        raise ValidationFailed(_("The agreed publication time is in the past. To publish now, ask a second person "
+                                 "to approve the advisory."), field="agreed_publication_at")
     for index, ref in enumerate(fields.get("references") or []):
         url = ref.get("url", "") if isinstance(ref, dict) else ""
         if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
@@ -225,7 +248,8 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     _require(actor, Action.ADVISORY_PUBLISH, advisory)
     fresh = _unchanged(advisory)
     now = now or timezone.now()
-    early = fresh.agreed_publication_at is None or now < fresh.agreed_publication_at
+    agreed = embargo_end(fresh)
+    early = agreed is None or now < agreed
     now = now.replace(microsecond=0)  # CSAF dates are stored to the second
     if fresh.withdrawn_at is not None:
         raise InvalidTransition(_("This advisory was withdrawn; it cannot be published again."))
