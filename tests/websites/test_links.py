@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from earlywarn.cases.errors import ValidationFailed
@@ -99,3 +100,58 @@ def test_services_refuse_out_of_order_steps(handler):
     with pytest.raises(ActionDenied):  # nor does an administrator: no staff role answers for the operator
         fix_report(actor=Actor.for_user(factories.administrator()), case=case, kind="fixed")
     assert case.events.count() == 2
+
+
+def test_reclassifying_to_the_product_flow_ends_the_operators_access(client, handler):
+    from earlywarn.cases.models import CaseEvent, CaseParticipant
+    from earlywarn.cases.services import case_reclassify
+
+    case, token = _notified(handler)
+    contact = case.website_contacts.get()
+    member = factories.UserFactory()
+    member.memberships.create(organisation=contact.organisation, role="member")
+    assert case in cases_visible_to(Actor.for_user(member))
+    case_reclassify(actor=Actor.for_user(handler), case=case, reason="a product's default configuration")
+    assert link_resolve(token) is None
+    assert client.get(f"/operator/{token}/").status_code == 404
+    assert client.get(f"/api/v1/operator/{token}").status_code == 404
+    assert case not in cases_visible_to(Actor.for_user(member))
+    assert not CaseParticipant.objects.filter(case=case, removed_at__isnull=True, role="operator").exists()
+    event = CaseEvent.objects.filter(case=case, tag="case:flow:reclassified").get()
+    assert event.data == {"participations_ended": 1, "roles": ["operator"]}
+    assert case in cases_visible_to(Actor.for_status_link(case.report_id))  # the finder stays
+
+
+def test_a_link_stops_working_when_its_participation_ends(client, handler):
+    from earlywarn.cases.models import CaseParticipant
+
+    case, token = _notified(handler)
+    CaseParticipant.objects.filter(case=case, role="operator").update(removed_at=timezone.now())
+    assert link_resolve(token) is None
+    assert client.get(f"/operator/{token}/").status_code == 404
+    assert client.get(f"/api/v1/operator/{token}").status_code == 404
+
+
+def test_the_finders_console_page_shows_no_operator_contact_or_fix_report(client, handler):
+    finder = factories.UserFactory()
+    actor = Actor.for_user(handler)
+    receipt = submit("website", actor=Actor.for_user(finder))
+    case = case_judge(actor=actor, case=receipt.case, accept=True)
+    contact_record(actor=actor, case=case, data={"email": "canary-ops@site.example.test", "name": "Canary Person",
+                                                 "operator_type": "public_body"})
+    case = operator_notify(actor=actor, case=Case.objects.get(pk=case.pk))
+    _link, operator = link_resolve(LINK.search(OutboxMessage.objects.filter(
+        case=case, to="canary-ops@site.example.test").latest("created_at").body_text).group(1))
+    fix_report(actor=operator, case=case, kind="fixed", description="canary-fix-description",
+               fixed_on=timezone.localdate().isoformat())
+    client.force_login(finder)
+    page = client.get(f"/console/cases/{case.id}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert case.tracking_id in body
+    for secret in ("canary-ops@site.example.test", "Canary Person", "canary-fix-description"):
+        assert secret not in body
+    Authenticator.objects.create(user=handler, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(handler)
+    staff_page = client.get(f"/console/cases/{case.id}/").content.decode()
+    assert "canary-ops@site.example.test" in staff_page and "canary-fix-description" in staff_page

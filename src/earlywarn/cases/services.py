@@ -29,7 +29,7 @@ from earlywarn.cases.flows import (
     definition,
     reclassification_target,
 )
-from earlywarn.cases.models import Case, CaseEvent, Message, Visibility
+from earlywarn.cases.models import Case, CaseEvent, Message, ParticipantRole, Visibility
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can, is_finder
 from earlywarn.intake.models import ReportKind
 
@@ -230,9 +230,15 @@ def case_reclassify(*, actor: Actor, case: Case, reason: str) -> Case:
         target_flow = Flow.WEBSITE if source is Flow.PRODUCT else Flow.PRODUCT
         from_state = locked.state
         updated = _save_state(locked, flow=target_flow.value, state=reclassification_target(from_state))
+        # The parties of the old flow (a website's operator and builder, say) have no business in the new one,
+        # which may be an embargoed product case: their participation, and so every link and page, ends here.
+        ended = updated.participants.filter(removed_at__isnull=True).exclude(role=ParticipantRole.FINDER)
+        roles = sorted(set(ended.values_list("role", flat=True)))
+        count = ended.update(removed_at=timezone.now())
         event_record(
             case=updated, actor=actor, tag="case:flow:reclassified", reason=reason.strip(),
             from_flow=source.value, to_flow=target_flow.value, from_state=from_state, to_state=updated.state,
+            data={"participations_ended": count, "roles": roles} if count else None,
         )
     return updated
 

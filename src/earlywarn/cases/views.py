@@ -103,7 +103,9 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "staff": can(actor, Action.CASE_MESSAGE_INTERNAL, case),
         "attachments": attachments_visible_to(actor, case),
         "other_flow": Flow.WEBSITE.value if case.flow == Flow.PRODUCT else Flow.PRODUCT.value,
-        **(panel_context(actor, case) if case.flow == Flow.WEBSITE else {}),
+        # The operators' contacts, keys and fix reports are for the staff handling the site, not its finder.
+        **(panel_context(actor, case) if case.flow == Flow.WEBSITE and can(actor, Action.CASE_HANDLE_WEBSITE, case)
+           else {}),
         **(coordination_panel(actor, case) if case.flow == Flow.PRODUCT else {}),
         **(committee_panel(actor, case) if case.flow == Flow.PRODUCT else {}),
     })

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from earlywarn.cases.policy import Actor
+from earlywarn.cases.policy import Action, Actor, can
 from earlywarn.config.knobs import knob_int
 from earlywarn.websites.models import ParticipantLink, WebsiteContact
 
@@ -59,4 +59,7 @@ def link_resolve(token: str) -> tuple[ParticipantLink, Actor] | None:
         return None
     contact = link.contact
     label = f"{contact.get_role_display()}: {contact.name or contact.email}"
-    return link, Actor.for_participant_link(contact.case_id, contact.organisation_id, label)
+    actor = Actor.for_participant_link(contact.case_id, contact.organisation_id, label)
+    if not can(actor, Action.CASE_VIEW, contact.case):  # the participation ended (removed, case reclassified)
+        return None
+    return link, actor
