@@ -49,19 +49,22 @@ def test_overseas_csirt_origin_is_only_for_overseas_csirt_members(client):
     assert report.submitted_by == csirt
 
 
+KEY = "3f6c1e0a-k-1-9d2b-77aa01"
+
+
 def test_idempotency_keys_are_scoped_to_the_account(client):
     from earlywarn.accounts.services import token_create
     from tests.factories import UserFactory
 
     body = json.dumps({"kind": "product", **product_submission()})
-    first = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
-    replay = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    first = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY)
+    replay = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code == 201
     assert replay.status_code == 200
     assert replay.json() == first.json()
 
     _token, raw = token_create(user=UserFactory(), name="t")
-    other = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1",
+    other = client.post("/api/v1/reports", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY,
                         HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert other.status_code == 201
     assert other.json()["status_url"] != first.json()["status_url"]

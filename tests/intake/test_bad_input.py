@@ -285,8 +285,9 @@ def test_credit_by_name_needs_a_name(client, nothing_saved, kind):
     nothing_saved()
 
 
-def test_overlong_idempotency_key_is_refused(client, nothing_saved):
-    response = post_api(client, api_body("product"), HTTP_IDEMPOTENCY_KEY="k" * 129)
+@pytest.mark.parametrize("key", ["k" * 129, "k" * 15, "1", "k" * 20 + "\x07"])
+def test_an_overlong_guessable_or_unprintable_idempotency_key_is_refused(client, nothing_saved, key):
+    response = post_api(client, api_body("product"), HTTP_IDEMPOTENCY_KEY=key)
     assert_envelope(response, 422, "Idempotency-Key")
     nothing_saved()
 

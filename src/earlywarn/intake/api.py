@@ -212,7 +212,9 @@ def _origin(actor: Actor, requested: object, *, self_report: bool) -> str:
     summary="Submit a report (届出)",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": REPORT_BODY_SCHEMA}}},
                    "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
-                                   "schema": {"type": "string", "maxLength": 128}}]},
+                                   "schema": {"type": "string", "minLength": 16, "maxLength": 128},
+                                   "description": "A random value (a UUID): a retry with the same key and body "
+                                                  "gets the first receipt (200) instead of a second report."}]},
 )
 def report_create(request: HttpRequest) -> Any:
     data = _json_body(request)
@@ -234,9 +236,11 @@ def report_create(request: HttpRequest) -> Any:
     if errors or form is None or kind is None:
         raise InvalidFields(errors)
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and (len(key) > 128 or not key.isprintable()):
-        raise ValidationFailed(_("The idempotency key must be at most 128 printable characters."),
-                               field="Idempotency-Key")
+    # Without an account the key is what lets a retry see the first receipt, status link included: it has to be
+    # hard to guess (with the very same report body, which a replay also needs).
+    if key is not None and (not 16 <= len(key) <= 128 or not key.isprintable()):
+        raise ValidationFailed(_("The idempotency key must be 16 to 128 printable characters: use a random value "
+                                 "such as a UUID."), field="Idempotency-Key")
     submission = form.submission()
     actor = actor_for_request(request)
     origin = _origin(actor, data.get("origin"), self_report=bool(submission.get("self_report")))
