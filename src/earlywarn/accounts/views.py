@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from earlywarn.accounts import services
+from earlywarn.cases.errors import FORBIDDEN_CHARACTERS
 
 
 @login_required
@@ -20,7 +21,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     raw = None
     if request.method == "POST":
         name = request.POST.get("name", "").strip()
-        if not name or len(name) > 100:
+        if not name or len(name) > 100 or FORBIDDEN_CHARACTERS.search(name):
             messages.error(request, _("Give the token a name of at most 100 characters."))
         else:
             _token, raw = services.token_create(user=request.user, name=name)  # type: ignore[arg-type]

@@ -131,6 +131,9 @@ def advisory_update(*, actor: Actor, advisory: Advisory, fields: dict[str, Any] 
     if at is not None and (not isinstance(at, datetime) or timezone.is_naive(at)):
         raise ValidationFailed(_("The agreed publication time needs a date, a time and a time zone."),
                                field="agreed_publication_at")
+    if at is not None and not 1990 <= at.year <= timezone.now().year + 10:  # a typo, and year 1 breaks PostgreSQL
+        raise ValidationFailed(_("Give an agreed publication time between 1990 and ten years from now."),
+                               field="agreed_publication_at")
     unchanged = at is not None and fresh.agreed_publication_at is not None and \
         abs(at - fresh.agreed_publication_at) < timedelta(minutes=1)  # a form sends it back to the minute
     if at is not None and at <= timezone.now() and not unchanged and fresh.case_id is None:

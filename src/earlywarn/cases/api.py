@@ -14,7 +14,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from earlywarn.accounts.auth import token_or_session
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, refuse_forbidden_characters
 from earlywarn.cases.flows import RECLASSIFIABLE_STATES, WEBSITE, Flow, definition
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import (
@@ -141,7 +141,8 @@ def case_list(request: HttpRequest, flow: str | None = None, state: str | None =
               limit: int = 50, offset: int = 0) -> Any:
     actor = actor_for_request(request)
     limit = max(1, min(limit, 200))
-    cases = case_list_for_actor(actor, flow=flow, state=state)[max(0, offset): max(0, offset) + limit]
+    offset = max(0, min(offset, 10**9))  # beyond any list; a bigger one overflows the database's integers
+    cases = case_list_for_actor(actor, flow=flow, state=state)[offset: offset + limit]
     return [case_out(actor, case) for case in cases]
 
 
@@ -207,6 +208,9 @@ def action_body(request: HttpRequest) -> dict[str, Any]:
         raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_json") from exc
     if not isinstance(data, dict):
         raise ValidationFailed(_("The request body must be a JSON object."), code="validation_failed")
+    for name, value in data.items():  # every action's fields are flat: text, numbers, flags
+        if isinstance(value, str):
+            refuse_forbidden_characters(value, str(name))
     return data
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.functional import Promise
 
 
@@ -32,8 +34,22 @@ class ValidationFailed(DomainError):
     status = 422
 
 
+# NUL (refused by PostgreSQL text columns) and lone surrogates (not encodable as UTF-8: they fail in the database
+# or in the response) arrive as JSON escapes ("\u0000", "\ud800") or as %00 in a form.
+FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_forbidden_characters(value: str, field: str) -> None:
+    from django.utils.translation import gettext as _
+
+    if FORBIDDEN_CHARACTERS.search(value):
+        raise ValidationFailed(_("The text contains a character that cannot be stored (NUL or an unpaired "
+                                 "surrogate)."), field=field)
+
+
 def clean_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
-    """A text field of a service's input, stripped: required and at most ``limit`` characters, else refused."""
+    """A text field of a service's input, stripped: required, at most ``limit`` characters and storable, else
+    refused."""
     from django.utils.translation import gettext as _
 
     value = (value or "").strip()
@@ -41,4 +57,5 @@ def clean_text(value: str, field: str, limit: int, *, required: bool = False) ->
         raise ValidationFailed(_("This field is required."), field=field)
     if len(value) > limit:
         raise ValidationFailed(_("The text is too long."), field=field)
+    refuse_forbidden_characters(value, field)
     return value

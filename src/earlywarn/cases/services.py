@@ -19,7 +19,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from earlywarn.cases.errors import ConcurrentChange, InvalidTransition, ValidationFailed
+from earlywarn.cases.errors import (
+    ConcurrentChange,
+    InvalidTransition,
+    ValidationFailed,
+    refuse_forbidden_characters,
+)
 from earlywarn.cases.flows import (
     RECLASSIFIABLE_STATES,
     REJECTION_REASONS,
@@ -102,6 +107,7 @@ def case_transition(*, actor: Actor, case: Case, action: str, reason: str = "", 
     if not can(actor, Action(transition.capability), case):
         raise ActionDenied
     reason = reason.strip()
+    refuse_forbidden_characters(reason, "reason")
     if transition.reason_codes and reason_code not in transition.reason_codes:
         raise ValidationFailed(_("Choose a reason from the list."), field="reason_code")
     if reason_code and not transition.reason_codes:
@@ -259,6 +265,7 @@ def message_post(*, actor: Actor, case: Case, body: str, visibility: str,
         raise ValidationFailed(_("The message is empty."), field="body")
     if len(body) > 50_000:
         raise ValidationFailed(_("The message is too long (at most 50,000 characters)."), field="body")
+    refuse_forbidden_characters(body, "body")
     if not can(actor, Action.CASE_MESSAGE_POST, case):
         raise ActionDenied
     staff = can(actor, Action.CASE_MESSAGE_INTERNAL, case)

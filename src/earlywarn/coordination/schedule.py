@@ -55,6 +55,8 @@ def parse_when(publish_at: str, time_zone: str) -> tuple[datetime, str]:
         when = datetime.fromisoformat((publish_at or "").strip())
     except ValueError as exc:
         raise ValidationFailed(_("Give the date and time as YYYY-MM-DD HH:MM."), field="publish_at") from exc
+    if not 1900 <= when.year <= timezone.now().year + 10:  # also keeps clear of year 1 and 9999 (overflow)
+        raise ValidationFailed(_("Give a publication date within the next ten years."), field="publish_at")
     if timezone.is_naive(when):
         when = when.replace(tzinfo=ZoneInfo(zone))
     when = when.astimezone(ZoneInfo("UTC")).replace(microsecond=0)

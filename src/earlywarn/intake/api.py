@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -19,7 +18,7 @@ from ninja.responses import Status
 
 from earlywarn.accounts.auth import optional_auth
 from earlywarn.accounts.models import OrganisationKind
-from earlywarn.cases.errors import DomainError, ValidationFailed
+from earlywarn.cases.errors import FORBIDDEN_CHARACTERS, DomainError, ValidationFailed
 from earlywarn.cases.policy import Actor, actor_for_request
 from earlywarn.config.api_errors import InvalidFields
 from earlywarn.intake.forms import FORMS
@@ -93,9 +92,6 @@ class UnsupportedMediaType(DomainError):
     status = 415
 
 
-# NUL (refused by PostgreSQL text columns) and lone surrogates (not encodable as UTF-8: they would fail in the
-# database or in the response) can arrive as JSON escapes such as "\u0000" or "\ud800" in valid UTF-8 bytes.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,), "array": (list,)}
 
 
@@ -125,7 +121,7 @@ def _has_forbidden_characters(value: object) -> bool:
     while stack:  # iterative: the JSON may be nested as deeply as the parser allowed
         item = stack.pop()
         if isinstance(item, str):
-            if _FORBIDDEN_CHARACTERS.search(item):
+            if FORBIDDEN_CHARACTERS.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())

@@ -137,6 +137,8 @@ def prolonged_get(request: HttpRequest, day: str | None = None) -> Any:
             as_of = date.fromisoformat(day)
         except ValueError as exc:
             raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), field="day") from exc
+        if not 1900 <= as_of.year <= 2999:  # the table counts a year back and ahead: keep clear of date's limits
+            raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), field="day")
     table = prolonged_table(actor, as_of)
     return {
         "day": table.day, "year_before": table.year_before, "bounds": table.bounds,

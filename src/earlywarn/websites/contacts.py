@@ -77,7 +77,8 @@ def _operator_for(case: Case, data: dict[str, str]) -> Operator:
     """A known operator (by id), or a new one remembered with its type and the case's host."""
     known = (data.get("operator") or "").strip()
     if known:
-        operator = Operator.objects.select_related("organisation").filter(pk=known if known.isdigit() else 0).first()
+        number = int(known) if known.isascii() and known.isdigit() and len(known) < 19 else 0  # "²" is a digit too
+        operator = Operator.objects.select_related("organisation").filter(pk=number).first()
         if operator is None:
             raise ValidationFailed(_("Choose a value from the list."), field="operator")
     else:
