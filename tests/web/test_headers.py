@@ -64,3 +64,12 @@ def test_deploy_check_passes_for_an_https_installation(tmp_path):
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_serve_links_to_where_it_listens_unless_told_otherwise():
+    from earlywarn.config.cli import default_base_url
+
+    assert default_base_url("127.0.0.1", 8765) == "http://127.0.0.1:8765"
+    assert default_base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
+    assert default_base_url("::1", 8000) == "http://[::1]:8000"
+    assert default_base_url("localhost", 80) == "http://localhost:80"

@@ -56,7 +56,20 @@ def _hint_public_files() -> None:
               "version; the worker writes them now in the background (docs/advisories.md, Serving)", flush=True)
 
 
+def default_base_url(host: str, port: int) -> str:
+    """The address links in pages and mail point to when ``EARLYWARN_BASE_URL`` is not set: where ``serve`` listens
+    (an all-interfaces bind is reached as 127.0.0.1 from this machine)."""
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 - recognising the bind, not binding
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _serve(args: argparse.Namespace) -> int:
+    # Before the settings are read, and inherited by the web server, worker and scheduler: without it every link
+    # (status links, mail, CSAF, feeds) pointed to port 8000 whatever --port said.
+    os.environ.setdefault("EARLYWARN_BASE_URL", default_base_url(args.host, args.port))
     _setup_django()
     from django.core.management import call_command
 
