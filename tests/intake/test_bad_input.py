@@ -738,3 +738,12 @@ def test_case_action_with_a_good_body_is_accepted(client, handler_auth):
     assert response.status_code == 200, response.content
     case.refresh_from_db()
     assert case.state != "received"
+
+
+@pytest.mark.parametrize("field", ["website_type", "threat"])
+def test_the_website_form_has_no_silent_default_type_or_threat(client, nothing_saved, field):
+    page = client.get(PAGES["website"]).content.decode()
+    select = re.search(rf'<select name="{field}"[^>]*>\s*<option value="" selected>', page)
+    assert select is not None, page[page.find(f'name="{field}"') - 50:][:300]
+    assert_form_error(client.post(PAGES["website"], data=page_data("website", **{field: ""})), field)
+    nothing_saved()

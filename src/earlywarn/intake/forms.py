@@ -104,11 +104,17 @@ class ProductReportForm(ReportForm):
         return value
 
 
+def _choose(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The finder picks: a first option meaning "not chosen" (refused as required), never a silent default that
+    would file a SQL injection as the first type in the list (§5.2's statistics count these types)."""
+    return [("", str(_("Choose…"))), *options]
+
+
 class WebsiteReportForm(ReportForm):
     url = forms.URLField(label=_("URL of the affected page"), max_length=2000, assume_scheme="https")
     website_type = forms.ChoiceField(label=_("Type of vulnerability"),
-                                     choices=lambda: choices(WEBSITE_VULNERABILITY_TYPES, _lang()))
-    threat = forms.ChoiceField(label=_("Threat"), choices=lambda: choices(WEBSITE_THREATS, _lang()))
+                                     choices=lambda: _choose(choices(WEBSITE_VULNERABILITY_TYPES, _lang())))
+    threat = forms.ChoiceField(label=_("Threat"), choices=lambda: _choose(choices(WEBSITE_THREATS, _lang())))
 
     field_order = ["url", "website_type", "threat", "title", "description", "reproduction", "impact"]
 

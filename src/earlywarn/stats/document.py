@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from earlywarn.cases import categories
 from earlywarn.cases.flows import (
@@ -368,7 +369,8 @@ class _Builder:
         rows.append([_("Total"), n(jvn.get("total"))])
         subs = {i for i, row in enumerate(rows) if row[0] in {_("of which reported by the developer itself"),
                                                                  _("of which published in this quarter")}}
-        section.tables.append(self.table(title, [_("Source"), _("Vulnerabilities")], rows, sub_rows=subs))
+        section.tables.append(self.table(title, [_("Source"), pgettext("count", "Vulnerabilities")], rows,
+                                         sub_rows=subs))
         if jvn.get("overseas") is None or jvn.get("total") is None:
             section.note = _("— : not yet available.")
         return section
@@ -398,8 +400,8 @@ class _Builder:
         highlight = [i for i, b in enumerate(bins) if b.get("max") is not None and b["max"] <= 45]
         section.charts.append(self.chart("days_to_publication", "columns", title, {
             "labels": [bin_label(b) for b in bins], "values": [b.get("count", 0) for b in bins],
-            "value_label": _("Vulnerabilities"), "highlight": highlight}))
-        section.tables.append(self.table(title, [_("Days"), _("Vulnerabilities"), _("Share")],
+            "value_label": pgettext("count", "Vulnerabilities"), "highlight": highlight}))
+        section.tables.append(self.table(title, [_("Days"), pgettext("count", "Vulnerabilities"), _("Share")],
                                          self._bins_rows(bins, data.get("base"))))
         return section
 
@@ -545,8 +547,8 @@ class _Builder:
             elapsed_title = _("Prolonged cases by days since notification")
             section.charts.append(self.chart("prolonged_elapsed", "columns", elapsed_title, {
                 "labels": [bin_label(b) for b in by_elapsed], "values": [b.get("count", 0) for b in by_elapsed],
-                "value_label": _("Cases")}))
-            section.tables.append(self.table(elapsed_title, [_("Days since notification"), _("Cases")],
+                "value_label": pgettext("count", "Cases")}))
+            section.tables.append(self.table(elapsed_title, [_("Days since notification"), pgettext("count", "Cases")],
                                              [[bin_label(b), n(b.get("count"))] for b in by_elapsed]))
         by_type = data.get("by_type") or []
         if by_type:
@@ -559,10 +561,10 @@ class _Builder:
             type_title = _("Prolonged cases by type of vulnerability")
             section.charts.append(self.chart("prolonged_type", "shares", type_title, {
                 "labels": names, "values": [t.get("count", 0) for t in by_type], "pcts": [pct(s) for s in shares],
-                "value_label": _("Cases")}, height=0.7 + 0.28 * len(by_type)))
-            section.tables.append(self.table(type_title, [_("Type of vulnerability"), _("Cases"), _("Share")],
-                                             [[name, n(t.get("count")), pct(s)]
-                                              for name, t, s in zip(names, by_type, shares, strict=True)]))
+                "value_label": pgettext("count", "Cases")}, height=0.7 + 0.28 * len(by_type)))
+            columns = [_("Type of vulnerability"), pgettext("count", "Cases"), _("Share")]
+            section.tables.append(self.table(type_title, columns, [
+                [name, n(t.get("count")), pct(s)] for name, t, s in zip(names, by_type, shares, strict=True)]))
         return section
 
 
