@@ -316,6 +316,7 @@ def test_closing_sets_closed_at_and_mails_the_finder(kind, goal, admin):
     last = OutboxMessage.objects.filter(case=case).latest("created_at")
     assert last.template == "status_changed"
     assert case.published_category.ja in last.body_text
+    assert "受理いたしました" not in last.body_text  # the closing mail does not say again "accepted, being handled"
     # Closed is closed: nothing leaves a terminal state.
     before = _snapshot(case)
     for action in definition.transitions:
@@ -522,6 +523,7 @@ def test_accept_mails_the_finder_in_their_language_without_the_title(language, s
         assert secret not in mail.subject
         assert secret not in body
     assert status_label in mail.body_text
+    assert ("受理いたしました" if language == "ja" else "was accepted") in mail.body_text  # said with the judgment
     other = "In handling" if language == "ja" else "取扱い中"
     assert other not in mail.body_text
 

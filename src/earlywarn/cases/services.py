@@ -199,7 +199,7 @@ def _after_transition(case: Case, action: str) -> None:
     from earlywarn.intake.notifications import finder_status_changed
 
     if action in {"accept", "reject"} or definition(case.flow).state(case.state).terminal:
-        finder_status_changed(case)
+        finder_status_changed(case, judged=action in {"accept", "reject"})
 
 
 def _acceptance_rule_check(case: Case) -> None:

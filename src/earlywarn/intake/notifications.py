@@ -32,11 +32,12 @@ def acknowledgement(report: Report, case: Case) -> None:
                      context=_finder_context(report, case), case=case)
 
 
-def finder_status_changed(case: Case) -> None:
+def finder_status_changed(case: Case, *, judged: bool = False) -> None:
+    """Tell the finder; ``judged``: this change is the acceptance judgment itself (said once, not at every change)."""
     report = case.report
     if report.finder_email:
         mail_enqueue(template="status_changed", to=report.finder_email, language=report.language,
-                     context=_finder_context(report, case), case=case)
+                     context={**_finder_context(report, case), "judged_now": judged}, case=case)
 
 
 def message_posted(case: Case, message: Message) -> None:
