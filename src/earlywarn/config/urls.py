@@ -20,3 +20,8 @@ urlpatterns = [
     path("stats/", include("earlywarn.stats.urls")),
     path("api/v1/", api.urls),
 ]
+
+# Pages in the site's layout and language; JSON under /api/ (web/errors.py). 403 and 500 use templates/403.html
+# (Django's CSRF page is translated already) and templates/500.html (static: no database, no context).
+handler404 = "earlywarn.web.errors.page_not_found"
+handler400 = "earlywarn.web.errors.bad_request"

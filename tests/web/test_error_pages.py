@@ -1,0 +1,35 @@
+"""Error answers in the site's layout and the visitor's language; JSON under /api/."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, RequestFactory
+from django.views import defaults
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("language", "heading"), [("ja", "ページが見つかりません"), ("en", "Page not found")])
+@pytest.mark.parametrize("path", ["/advisories/EWnope/", "/status/not-a-link/", "/operator/x/", "/no/such/page/"])
+def test_a_missing_page_in_the_visitors_language(language, heading, path):
+    response = Client(HTTP_ACCEPT_LANGUAGE=language).get(path)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert heading in body
+    assert 'class="site"' in body  # the site's header and navigation
+    assert f'lang="{language}"' in body
+
+
+def test_an_unknown_api_address_answers_the_json_envelope():
+    response = Client(HTTP_ACCEPT_LANGUAGE="ja").get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["message"] == "このアドレスには何もありません。"
+
+
+def test_the_server_error_page_needs_nothing_and_speaks_both_languages():
+    response = defaults.server_error(RequestFactory().get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "エラーが発生しました" in body
+    assert "Something went wrong" in body
