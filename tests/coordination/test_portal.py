@@ -252,3 +252,20 @@ def test_coordinator_sends_a_new_invitation(client, two_vendors, coordinator):
 
     client.force_login(_member(org_a))  # a developer does not invite
     assert client.post(path, data={"organisation": str(org_a.id)}, content_type="application/json").status_code == 403
+
+
+def test_the_individual_handling_request_is_usable_from_the_portal(client, two_vendors):
+    from earlywarn.cases.models import CaseEvent
+
+    case, org_a, _org_b = two_vendors
+    client.force_login(_member(org_a))
+    url = f"/developer/cases/{case.id}/"
+    page = client.get(url).content.decode()
+    form = page[page.find('value="request_individual_handling"'):][:1500]
+    assert 'name="users_description"' in form
+    assert ">users_description<" not in form  # a label, not the field's name
+    assert 'name="organisation"' not in form  # one developer: nothing to choose
+    response = client.post(url, {"action": "request_individual_handling",
+                                 "users_description": "導入先は国内の3社のみで、個別に連絡できます。"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert CaseEvent.objects.filter(case=case, tag__contains="individual").exists()

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -44,6 +44,7 @@ from earlywarn.coordination.selectors import coordination_for
 
 # Actions the page has its own forms for; any other developer action of the table gets a plain form.
 OWN_FORMS = ("acknowledge_receipt", "state_product", "dispute_vulnerability")
+FIELD_LABELS = {"users_description": gettext_lazy("Who uses the product, and how the coordinator can reach them")}
 
 
 def _language() -> str:
@@ -163,7 +164,11 @@ def portal_case(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     finder = [(key, submission[key]) for key in sorted(FINDER_IDENTITY_FIELDS) if identity and submission.get(key)]
     own = [n for n in case.developer_notices.select_related("organisation")
            if n.organisation_id in actor.participant_org_ids]
-    other_actions = [(name, COORDINATION_ACTIONS[name].label, sorted(COORDINATION_ACTIONS[name].fields))
+    # The other answers share one form: the organisation as the select of the developer's own notices (nothing
+    # to choose with one), every other field with its label; never a raw field name.
+    other_actions = [(name, COORDINATION_ACTIONS[name].label,
+                      [(f, FIELD_LABELS.get(f, f)) for f in sorted(COORDINATION_ACTIONS[name].fields)
+                       if f != "organisation"])
                      for name in actions if name not in OWN_FORMS
                      and COORDINATION_ACTIONS[name].capability is Action.CASE_DEVELOPER_RESPOND]
     context = {
