@@ -72,3 +72,23 @@ def test_a_date_in_the_past_is_refused_and_an_unchanged_one_kept(author):
     later = services.advisory_update(actor=Actor.for_user(author), advisory=advisory, fields={
         "agreed_publication_at": soon.replace(second=0), "title_en": "Edited after the date"})  # as a form sends it
     assert later.title_en == "Edited after the date"
+
+
+def test_the_preview_says_when_the_embargo_ends_and_that_now_is_early(case_draft, author, approver):
+    from django.utils import timezone as tz
+
+    from tests.advisories.conftest import client_for
+
+    advisory, agreed = case_draft
+    url = f"/console/advisories/{advisory.id}/preview/"
+    page = client_for(author).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Agreed publication date-time in the case's coordination" in page
+    assert tz.localtime(agreed).strftime("%Y-%m-%d %H:%M") in page
+    assert "Publishing now is early" in page
+    assert 'value="publish"' in page
+    publish(advisory, author, approver)  # early, with a second person's approval
+    page = client_for(author).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This version is published." in page
+    assert f'href="/advisories/{advisory.slug}/"' in page
+    assert 'value="publish"' not in page
+    assert 'value="approve"' not in page

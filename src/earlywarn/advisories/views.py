@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
@@ -252,6 +253,7 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
                                                                           "ecosystem (purl).")}}, status=404)
         return JsonResponse(record, json_dumps_params={"ensure_ascii": False, "indent": 2})
     findings = csaf_findings(doc) if doc is not None else []
+    current = advisory.revisions.filter(is_current=True).first()
     if content is not None:
         problems += services.publication_problems(advisory, content)
     return render(request, "advisories/preview.html", {
@@ -259,7 +261,16 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
         "problems": problems, "findings": findings, "missing": advisory.missing_translations(),
         "csaf_json": csaf_doc.dumps(doc) if doc else "", "language": _language(),
         "revisions": advisory.revisions.order_by("number"),
-        "published": advisory.revisions.filter(is_current=True).exists()})
+        "published": current is not None, "this_version_published": current is not None and
+        current.advisory_version == advisory.version, **_embargo(advisory)})
+
+
+def _embargo(advisory: Any) -> dict[str, Any]:
+    """What the publisher must know before pressing Publish: when the embargo ends, from where, and whether now is
+    early (services.embargo_end decides; the page only says it)."""
+    until = services.embargo_end(advisory)
+    return {"embargo_until": until, "embargo_from_case": advisory.case_id is not None,
+            "early_now": until is None or timezone.now() < until}
 
 
 def doc_time(doc: dict[str, Any]) -> datetime:
