@@ -269,3 +269,20 @@ def test_the_individual_handling_request_is_usable_from_the_portal(client, two_v
                                  "users_description": "導入先は国内の3社のみで、個別に連絡できます。"})
     assert response.status_code == 302, response.content.decode()[:500]
     assert CaseEvent.objects.filter(case=case, tag__contains="individual").exists()
+
+
+def test_a_new_contact_address_revokes_the_invitations_sent_to_the_old_one(client, two_vendors, coordinator):
+    from earlywarn.accounts.models import OrganisationEvent
+    from earlywarn.coordination.directory import developer_save
+
+    _case, org_a, _org_b = two_vendors
+    old, other = _path("psirt@a.example.test"), _path("psirt@b.example.test")
+    assert client.get(old).status_code == 200
+    developer_save(actor=Actor.for_user(_mfa(coordinator)), organisation=org_a,
+                   data={"name": org_a.name, "contact_email": "security@a.example.test"})
+    assert client.get(old).status_code == 404
+    assert _sign_up(client, old, "psirt@a.example.test").status_code == 404
+    assert not Membership.objects.filter(organisation=org_a).exists()
+    assert client.get(other).status_code == 200  # another developer's invitation is untouched
+    event = OrganisationEvent.objects.filter(organisation=org_a).latest("id")
+    assert event.data["invitations_revoked"] == 1

@@ -17,7 +17,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.accounts.models import Organisation, OrganisationEvent, OrganisationKind, SecurityContact
+from earlywarn.accounts.models import (
+    Invitation,
+    Organisation,
+    OrganisationEvent,
+    OrganisationKind,
+    SecurityContact,
+)
 from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 from earlywarn.websites.contacts import clean_email
@@ -132,9 +138,15 @@ def developer_save(*, actor: Actor, data: dict[str, str], organisation: Organisa
             "pgp_key": key, "pgp_fingerprint": fingerprint, "security_txt_url": security_txt,
             "web_form_url": web_form, "note": note, "updated_at": timezone.now(), "updated_by": actor.label})
         after = _directory_state(organisation)
+        # An invitation not yet used, sent to an address that is no longer the developer's, must not let whoever
+        # reads that mailbox now join the organisation (and see its cases).
+        revoked = Invitation.objects.filter(organisation=organisation, used_at__isnull=True, revoked_at__isnull=True,
+                                            expires_at__gt=timezone.now()).exclude(email__iexact=email)
+        revoked_count = revoked.update(revoked_at=timezone.now()) if not created else 0
         OrganisationEvent.objects.create(
             organisation=organisation, tag="directory:developer:added" if created else "directory:developer:changed",
             actor=actor.user, actor_label=actor.label,
-            data={"changed": sorted(k for k in after if before.get(k) != after[k]), **after})
+            data={"changed": sorted(k for k in after if before.get(k) != after[k]), **after,
+                  **({"invitations_revoked": revoked_count} if revoked_count else {})})
     log.info("developer directory: %s saved %s", actor.label, organisation.pk)
     return organisation
