@@ -274,6 +274,14 @@ def test_an_older_cwe_name_is_accepted_with_a_warning_and_a_wrong_one_refused():
         advisory_import_csaf(actor=SYSTEM, document=doc)
 
 
+def _nested(depth: int) -> list:
+    branch: dict = {"category": "product_version", "name": "1.0",
+                    "product": {"product_id": "DEEP", "name": "Deep 1.0"}}
+    for _level in range(depth):
+        branch = {"category": "product_family", "name": "family", "branches": [branch]}
+    return [branch]
+
+
 def _with(change) -> dict:
     doc = _bsi()
     change(doc)
@@ -290,6 +298,12 @@ def _with(change) -> dict:
     (_with(lambda d: (d["document"].update(category="csaf_base"), d.pop("vulnerabilities"))), "no vulnerability"),
     (_with(lambda d: d["document"].update(lang="de")), "language is de"),
     (_with(lambda d: d["document"]["tracking"].update(id="X" * 41)), "at most 40"),
+    (_with(lambda d: d["document"].update(title="a\ud800")), "cannot be stored"),
+    (_with(lambda d: d["document"].update(title="a\x00b")), "cannot be stored"),
+    (_with(lambda d: d["document"]["tracking"].update(current_release_date="9999-12-31T23:59:59-01:00")),
+     "cannot be read"),
+    (_with(lambda d: d["vulnerabilities"][0].update(cve="CVE-2022-" + "1" * 40)), "at most 32"),
+    (_with(lambda d: d["product_tree"].update(branches=_nested(400))), "nested too deeply"),
 ])
 def test_bad_input_is_refused_clearly_and_changes_nothing(document, message):
     with pytest.raises(ImportRefused, match=message):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +32,12 @@ from earlywarn.advisories.models import (
     Vulnerability,
 )
 from earlywarn.advisories.services import event_record
-from earlywarn.cases.errors import ConcurrentChange, ValidationFailed
+from earlywarn.cases.errors import FORBIDDEN_CHARACTERS, ConcurrentChange, ValidationFailed
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 
 MAX_BYTES = 16 * 1024 * 1024  # far above real advisories (the largest Red Hat documents are a few MB)
 TRACKING_ID_MAX = 40  # Advisory.tracking_id
+CVE_MAX = 32  # Vulnerability.cve
 LANGUAGES = ("ja", "en")
 
 
@@ -80,8 +82,9 @@ def _reject_constant(name: str) -> None:
 def read(document: bytes | str | dict[str, Any], source: str = "") -> tuple[dict[str, Any], str]:
     """(document, text to serve) from bytes, text or an already parsed dict; a clear refusal otherwise."""
     if isinstance(document, dict):
+        _storable(document, source)
         return document, csaf_doc.dumps(document)
-    raw = document.encode() if isinstance(document, str) else document
+    raw = document.encode(errors="surrogatepass") if isinstance(document, str) else document
     if len(raw) > MAX_BYTES:
         raise _refuse(source, _("The file is larger than %(limit)s MB.") % {"limit": MAX_BYTES // (1024 * 1024)})
     try:
@@ -97,7 +100,28 @@ def read(document: bytes | str | dict[str, Any], source: str = "") -> tuple[dict
         raise _refuse(source, _("The file is not JSON: %(error)s") % {"error": exc}) from exc
     if not isinstance(doc, dict):
         raise _refuse(source, _("The file is not a CSAF document (a JSON object)."))
+    _storable(doc, source)
     return doc, text
+
+
+def _storable(doc: dict[str, Any], source: str) -> None:
+    if any(FORBIDDEN_CHARACTERS.search(value) for value in _strings(doc)):
+        raise _refuse(source, _("The text contains a character that cannot be stored (NUL or an unpaired "
+                                "surrogate)."))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every key and string value of a JSON document, without recursion (documents may nest deeply)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _cwe_findings(doc: dict[str, Any], findings: list[Any]) -> tuple[list[Any], list[str]]:
@@ -126,7 +150,10 @@ def _language(doc: dict[str, Any], lang: str | None) -> str | None:
 def check(document: bytes | str | dict[str, Any], *, source: str = "", lang: str | None = None) -> Loaded:
     """Read, validate and map one document; ``ImportRefused`` names every failing test with its path."""
     doc, text = read(document, source)
-    findings, warnings = _cwe_findings(doc, csaf_findings(doc))
+    try:
+        findings, warnings = _cwe_findings(doc, csaf_findings(doc))
+    except RecursionError as exc:
+        raise _refuse(source, _("The document is nested too deeply to be checked.")) from exc
     if findings:
         raise ImportRefused([(source, str(finding)) for finding in findings])
     problems = []
@@ -156,11 +183,16 @@ def check(document: bytes | str | dict[str, Any], *, source: str = "", lang: str
     if len(str(tracking["id"])) > TRACKING_ID_MAX or not slug_of(str(tracking["id"])):
         problems.append(_("The tracking ID %(id)s cannot be an advisory identifier (at most %(max)s characters, "
                           "with letters or digits).") % {"id": tracking["id"], "max": TRACKING_ID_MAX})
+    for index, vulnerability in enumerate(doc.get("vulnerabilities") or []):
+        if len(str(vulnerability.get("cve", ""))) > CVE_MAX:  # the schema's pattern has no upper bound
+            problems.append(_("/vulnerabilities/%(index)s/cve: a CVE ID has at most %(max)s characters.")
+                            % {"index": index, "max": CVE_MAX})
     if problems or code is None:
         raise ImportRefused([(source, problem) for problem in problems])
     try:
         mapped = csaf_map.mapped(doc, code)
-    except ValueError as exc:  # a date the schema's format accepts but Python cannot hold (a leap second)
+    except (ValueError, OverflowError) as exc:  # a date the schema accepts but Python cannot hold (a leap second,
+        # or year 9999 with a negative offset)
         raise _refuse(source, _("A date in the document cannot be read: %(error)s") % {"error": exc}) from exc
     mapped.warnings[:0] = warnings
     return Loaded(source, doc, text, mapped)
