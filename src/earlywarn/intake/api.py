@@ -183,7 +183,13 @@ def _attachments(raw: list[Any]) -> tuple[list[UploadedFile], dict[str, list[str
         except (binascii.Error, ValueError):
             errors[f"attachments.{index}"] = [_("The attachment is not valid base64.")]
             continue
-        files.append(SimpleUploadedFile(item["name"][:255] or "file", content,
+        # The name as stored: its last path part (as a browser sends it); nothing usable left is refused, where
+        # Django's SimpleUploadedFile would raise SuspiciousFileOperation (an HTML 400) for ".." or "a/".
+        name = item["name"].replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+        if name in {"", ".", ".."}:
+            errors[f"attachments.{index}"] = [_("Give the attachment a file name.")]
+            continue
+        files.append(SimpleUploadedFile(name, content,
                                         content_type=item.get("content_type") or "application/octet-stream"))
     return files, errors
 
