@@ -59,7 +59,7 @@ def _hint_public_files() -> None:
 def default_base_url(host: str, port: int) -> str:
     """The address links in pages and mail point to when ``EARLYWARN_BASE_URL`` is not set: where ``serve`` listens
     (an all-interfaces bind is reached as 127.0.0.1 from this machine)."""
-    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 - recognising the bind, not binding
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 # nosec B104 - recognising the bind, not binding
         host = "127.0.0.1"
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
