@@ -36,6 +36,7 @@ from earlywarn.cases.selectors import attachment_response, case_events_for_actor
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
 from earlywarn.committee.selectors import panel_context as committee_panel
 from earlywarn.coordination.views import panel_context as coordination_panel
+from earlywarn.intake.forms import labelled_submission
 from earlywarn.websites.console import panel_context
 
 
@@ -95,7 +96,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     submission = submission_visible_to(actor, case)
     lang = _language()
     return render(request, "cases/case_detail.html", {
-        "case": case, "report": case.report, "submission": submission, "show_identity": identity,
+        "case": case, "report": case.report, "submission": labelled_submission(case.report.kind, submission),
+        "show_identity": identity,
         "actions": available_actions(actor, case), "thread": messages_visible_to(actor, case),
         "events": case_events_for_actor(actor, case), "language": lang,
         "state_label": case.state_def.en if lang == "en" else case.state_def.ja,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -126,3 +127,23 @@ class WebsiteReportForm(ReportForm):
 
 
 FORMS: dict[str, type[ReportForm]] = {"product": ProductReportForm, "website": WebsiteReportForm}
+
+
+def labelled_submission(kind: str, submission: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of each field of a stored submission, as the form asked it, in the current language: the
+    form's labels, a choice's label, yes/no for a checkbox; a field the form no longer has keeps its name."""
+    fields = FORMS[kind].base_fields if kind in FORMS else {}
+    order = {name: i for i, name in enumerate(fields)}
+    rows: list[tuple[int, str, str]] = []
+    for key, value in submission.items():
+        field = fields.get(key)
+        label = str(field.label) if field is not None and field.label else key
+        if isinstance(value, bool):
+            shown = str(_("Yes") if value else _("No"))
+        elif isinstance(field, forms.ChoiceField):
+            options = cast("Iterable[tuple[Any, Any]]", field.choices)  # flat (code, label) pairs here
+            shown = next((str(text) for code, text in options if code == value), str(value))
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((order.get(key, len(order)), label, shown))
+    return [(label, shown) for _position, label, shown in sorted(rows, key=lambda row: row[0])]

@@ -1,0 +1,34 @@
+"""The console's case page shows the report as the finder filled it in: the form's questions, not field names."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+
+from earlywarn.intake.forms import labelled_submission
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("language", "label", "answer"), [
+    ("ja", "製品名", "はい"), ("en", "Product name", "Yes")])
+def test_the_report_is_shown_with_the_forms_labels(handler, language, label, answer):
+    receipt = factories.submit("product", vendor_informed=True)
+    Authenticator.objects.create(user=handler, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(handler)
+    page = client.get(f"/console/cases/{receipt.case.id}/").content.decode()
+    facts = page[page.find('<dl class="facts">'):][:4000]
+    assert f"<dt>{label}</dt>" in facts
+    assert "<dt>product_name</dt>" not in facts
+    assert "<dt>vendor_informed</dt>" not in facts
+    assert f"<dd>{answer}</dd>" in facts
+
+
+def test_a_field_the_form_no_longer_has_keeps_its_name_and_order_follows_the_form():
+    rows = labelled_submission("website", {"threat": "data_tampering", "legacy": "x", "url": "https://a.test/"})
+    assert [value for _label, value in rows][:1] == ["https://a.test/"]
+    assert rows[-1] == ("legacy", "x")
+    assert "data_tampering" not in [value for _label, value in rows]  # the choice's label, not its code
