@@ -161,3 +161,12 @@ def test_revision_history_is_public(published, author, approver):
     page = _lang(Client(), "ja").get(f"/advisories/{published.slug}/").content.decode()
     assert "初版公開" in page
     assert "謝辞を追加" in page
+
+
+@pytest.mark.parametrize(("language", "severity", "other"), [("ja", "(警告)", "(medium)"),
+                                                              ("en", "(Medium)", "(警告)")])
+def test_the_severity_is_named_in_the_pages_language(published, language, severity, other):
+    page = Client(HTTP_ACCEPT_LANGUAGE=language).get(f"/advisories/{published.slug}/").content.decode()
+    scores = page[page.find('id="section-vulnerabilities"'):][:3000]
+    assert "6.1 " + severity in scores
+    assert other not in scores

@@ -19,6 +19,7 @@ from typing import Any
 from cvss import CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from packageurl import PackageURL
 from univers.version_range import VersionRange
 
@@ -27,6 +28,8 @@ from earlywarn.cases.errors import ValidationFailed
 CVE_RE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,}$")
 CWE_RE = re.compile(r"^CWE-[1-9][0-9]*$")
 SEVERITIES = ("none", "low", "medium", "high", "critical")
+SEVERITY_LABELS = {"critical": gettext_lazy("Critical"), "high": gettext_lazy("High"),
+                   "medium": gettext_lazy("Medium"), "low": gettext_lazy("Low"), "none": gettext_lazy("None")}
 
 
 @dataclass(frozen=True)

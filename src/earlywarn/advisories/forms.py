@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from earlywarn.advisories.formats import SEVERITY_LABELS
 from earlywarn.advisories.selectors import Filters
 
-SEVERITY_CHOICES = [("", _("Any severity")), ("critical", _("Critical")), ("high", _("High")),
-                    ("medium", _("Medium")), ("low", _("Low")), ("none", _("None"))]
+SEVERITY_CHOICES = [("", _("Any severity")), *SEVERITY_LABELS.items()]
 EXPLOITED_CHOICES = [("", _("Either")), ("yes", _("Exploitation observed")), ("no", _("Not reported as exploited"))]
 
 
