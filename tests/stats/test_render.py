@@ -362,3 +362,13 @@ def test_the_site_and_the_json_report_do_not_load_matplotlib(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "earlywarn.config.settings", "EARLYWARN_DATA_DIR": str(tmp_path)}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert run.stdout.strip() == "False", run.stderr
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_no_priority_information_given_yet_reads_without_empty_brackets(language):
+    report = full_report()
+    report["priority_provision"] = {"since": "2018-04-01", "period": {}, "cumulative": {}}
+    section = next(s for s in build_document(report, language).sections if s.number == "2.7")
+    assert "()" not in section.sentences[0]
+    assert "（）" not in section.sentences[0]
+    assert n(0) in section.sentences[0]

@@ -519,12 +519,14 @@ class _Builder:
         section = Section("2.7", title)
         period, cumulative = data.get("period") or {}, data.get("cumulative") or {}
         sectors = list(dict.fromkeys([*cumulative, *period]))
-        section.sentences.append(_(
+        figures = {"since": _date(data.get("since", "2018-04-01")), "total": n(sum(cumulative.values())),
+                   "sectors": ", ".join(f"{sector} {n(count)}" for sector, count in cumulative.items()),
+                   "period": n(sum(period.values())), "quarter": quarter_name(str(self.quarter))}
+        section.sentences.append((_(
             "Since %(since)s, vulnerability information has been given to critical infrastructure operators before "
-            "publication %(total)s times (%(sectors)s); %(period)s times in %(quarter)s.") % {
-            "since": _date(data.get("since", "2018-04-01")), "total": n(sum(cumulative.values())),
-            "sectors": ", ".join(f"{sector} {n(count)}" for sector, count in cumulative.items()),
-            "period": n(sum(period.values())), "quarter": quarter_name(str(self.quarter))})
+            "publication %(total)s times (%(sectors)s); %(period)s times in %(quarter)s.") if cumulative else _(
+            "Since %(since)s, vulnerability information has been given to critical infrastructure operators before "
+            "publication %(total)s times; %(period)s times in %(quarter)s.")) % figures)  # no empty "()"
         rows = [[str(sector), n(period.get(sector, 0)), n(cumulative.get(sector, 0))] for sector in sectors]
         rows.append([_("Total"), n(sum(period.values())), n(sum(cumulative.values()))])
         section.tables.append(self.table(title, [_("Sector"), quarter_name(str(self.quarter)), _("Cumulative")],
