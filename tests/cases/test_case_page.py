@@ -32,3 +32,22 @@ def test_a_field_the_form_no_longer_has_keeps_its_name_and_order_follows_the_for
     assert [value for _label, value in rows][:1] == ["https://a.test/"]
     assert rows[-1] == ("legacy", "x")
     assert "data_tampering" not in [value for _label, value in rows]  # the choice's label, not its code
+
+
+def test_a_coordinators_queue_opens_on_the_accepted_reports_awaiting_coordination(handler, coordinator):
+    from earlywarn.cases.policy import Actor
+    from earlywarn.cases.services import case_judge
+
+    accepted = case_judge(actor=Actor.for_user(handler), case=factories.submit("product").case, accept=True)
+    new = factories.submit("product").case
+    for user in (handler, coordinator):
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get("/console/").content.decode()
+    assert accepted.tracking_id in page
+    assert new.tracking_id not in page
+    client.force_login(handler)
+    page = client.get("/console/").content.decode()
+    assert new.tracking_id in page  # a handler's queue still opens on the reports awaiting judgment
+    assert accepted.tracking_id not in page

@@ -65,7 +65,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     flow: str | None = request.GET.get("flow") or None
     if flow not in {None, "product", "website"}:
         flow = None
-    state: str | None = request.GET.get("state") or "received"
+    # What this person works on first: the judge the new reports, a coordinator the accepted ones awaiting
+    # coordination (content_check), which otherwise appeared nowhere without changing the filter by hand.
+    default = "received" if actor.staff_may(Action.CASE_JUDGE) else "content_check"
+    state: str | None = request.GET.get("state") or default
     if state == "all":
         state = None
     cases = case_list_for_actor(actor, flow=flow, state=state)[:200]
