@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from earlywarn.accounts.models import Membership
 from earlywarn.cases.models import CaseParticipant
+from earlywarn.cases.policy import Action, Actor
 from tests.security import matrix
 from tests.security.conftest import FIGURES
 from tests.security.matrix import (
@@ -218,6 +219,9 @@ def test_console_queue_lists_exactly_the_visible_cases(w: World, principal: matr
         listed = set(re.findall(r"/console/cases/([0-9a-f-]{36})/", response.content.decode()))
         keep = {"?state=all&flow=product": matrix.PRODUCT_CASES, "?state=all&flow=website": frozenset({"web"})}
         expected = matrix.SEES[principal.user or ""] & keep.get(query, matrix.ALL_CASES)
+        judges = Actor.for_user(w.users[principal.user or ""]).staff_may(Action.CASE_JUDGE)
+        if "state=all" not in query and not judges:  # the world's cases are all new: a coordinator's queue opens
+            expected = frozenset()  # on the accepted ones (content_check)
         assert listed == _case_ids(w, expected), f"{principal} {query}"
 
 
