@@ -184,3 +184,11 @@ def test_non_advisory_staff_get_404_on_every_editor_url(draft, role):
             assert response["Location"].startswith("/accounts/login/")
     assert _state(draft) == before
     assert Advisory.objects.count() == 1
+
+
+@pytest.mark.parametrize("prefix", ["vuln", "prod"])
+def test_a_negative_row_count_deletes_nothing(author, draft, prefix):
+    before = _state(draft)
+    response = client_for(author).post(_edit_url(draft), post_data(draft, **{f"{prefix}-TOTAL_FORMS": "-5"}))
+    assert response.status_code == 422
+    assert _state(draft) == before

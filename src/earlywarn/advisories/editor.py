@@ -177,6 +177,12 @@ class ReferenceForm(forms.Form):
 class RowFormSet(BaseFormSet):
     """Rows kept in order; blank extra rows and rows marked for deletion are left out."""
 
+    def clean(self) -> None:
+        super().clean()
+        # A negative row count (no browser sends one) would read as "no rows" and delete every row of the draft.
+        if self.is_bound and (self.management_form.cleaned_data.get("TOTAL_FORMS") or 0) < 0:
+            raise forms.ValidationError(_("The form was changed on its way: reload the page and try again."))
+
     def kept_forms(self) -> list[forms.Form]:
         """Existing rows (unless marked for deletion) and the extra rows that were filled in, in order."""
         existing = self.initial_form_count()
