@@ -170,3 +170,7 @@ def test_the_severity_is_named_in_the_pages_language(published, language, severi
     scores = page[page.find('id="section-vulnerabilities"'):][:3000]
     assert "6.1 " + severity in scores
     assert other not in scores
+    assert other not in page[:page.find('id="section-vulnerabilities"')]  # the summary at the top
+    listed = Client(HTTP_ACCEPT_LANGUAGE=language).get("/advisories/").content.decode()
+    assert severity in listed
+    assert other not in listed

@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
-from earlywarn.advisories import formats, search, snapshot
+from earlywarn.advisories import search, snapshot
 from earlywarn.advisories.models import Advisory, AdvisoryRevision
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 
@@ -184,11 +184,7 @@ def present(content: dict[str, Any], language: str) -> dict[str, Any]:
         developers.setdefault(snapshot.either(product["developer"], language), []).append(
             {**product, "name": snapshot.either(product["product"], language),
              "statement_text": snapshot.either(product["statement"], language)})
-    labels = {code: str(label) for code, label in formats.SEVERITY_LABELS.items()}
-    vulnerabilities = [{**v, "title_text": snapshot.either(v["title"], language),
-                        **{f"{key}_severity": labels.get(v[key]["severity"], v[key]["severity"])
-                           for key in ("cvss_v3", "cvss_v4") if v.get(key)}}
-                       for v in content["vulnerabilities"]]
+    vulnerabilities = [{**v, "title_text": snapshot.either(v["title"], language)} for v in content["vulnerabilities"]]
     return {"sections": sections, "title": title, "title_lang": title_lang, "title_fallback": title_lang != language,
             "developers": developers, "vulnerabilities": vulnerabilities,
             "exploited": content["exploited"], "references": content["references"], "ssvc": content.get("ssvc"),
