@@ -92,3 +92,18 @@ def test_the_preview_says_when_the_embargo_ends_and_that_now_is_early(case_draft
     assert f'href="/advisories/{advisory.slug}/"' in page
     assert 'value="publish"' not in page
     assert 'value="approve"' not in page
+
+
+def test_the_preview_links_only_the_formats_the_advisory_will_have(author):
+    from tests.advisories.conftest import client_for
+
+    with_package = make_draft(author)  # conftest's products have a purl and developer statements
+    page = client_for(author).get(f"/console/advisories/{with_package.id}/preview/").content.decode()
+    assert 'href="?format=osv"' in page
+    assert 'href="?format=vex"' in page
+    plain = services.advisory_update(actor=Actor.for_user(author), advisory=with_package, products=[
+        {"developer_name_ja": "開発者", "product_name_ja": "製品", "versions": "1.0"}])
+    page = client_for(author).get(f"/console/advisories/{plain.id}/preview/").content.decode()
+    assert 'href="?format=osv"' not in page  # no package ecosystem: no OSV record
+    assert 'href="?format=vex"' not in page  # no per-product status from a developer: no VEX document
+    assert 'href="?format=csaf"' in page

@@ -83,8 +83,9 @@ def test_publishing_early_needs_a_second_person(draft, author, approver):
     with pytest.raises(InvalidTransition):
         services.advisory_publish(actor=Actor.for_user(author), advisory=draft)
     approved_by_self = services.advisory_approve(actor=Actor.for_user(author), advisory=draft)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as refused:
         services.advisory_publish(actor=Actor.for_user(author), advisory=approved_by_self)
+    assert "別の担当者が公表" in str(refused.value.message)  # someone else must publish, not "needs an approval"
     approved = services.advisory_approve(actor=Actor.for_user(approver), advisory=approved_by_self)
     assert approved.approved
     edited = services.advisory_update(actor=Actor.for_user(author), advisory=approved, fields={"title_en": "Changed"})

@@ -259,8 +259,10 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     current = fresh.revisions.filter(is_current=True).first()
     if current is not None and current.advisory_version == fresh.version:
         raise InvalidTransition(_("This version is already published. Edit the advisory to publish a revision."))
-    if early and (not fresh.approved or (actor.user is not None and fresh.approved_by_id == actor.user.pk)):
+    if early and not fresh.approved:
         raise InvalidTransition(_("Publishing before the agreed date needs the approval of a second person."))
+    if early and actor.user is not None and fresh.approved_by_id == actor.user.pk:
+        raise InvalidTransition(_("You approved this version: before the agreed date, someone else must publish it."))
     content, doc = render_next(fresh, now)
     problems = publication_problems(fresh, content)
     if problems:

@@ -261,6 +261,8 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
         "problems": problems, "findings": findings, "missing": advisory.missing_translations(),
         "csaf_json": csaf_doc.dumps(doc) if doc else "", "language": _language(),
         "revisions": advisory.revisions.order_by("number"),
+        "has_vex": content is not None and vex.wanted(advisory, content),
+        "has_osv": content is not None and osv.applies(content),
         "published": current is not None, "this_version_published": current is not None and
         current.advisory_version == advisory.version, **_embargo(advisory)})
 
