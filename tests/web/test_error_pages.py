@@ -33,3 +33,22 @@ def test_the_server_error_page_needs_nothing_and_speaks_both_languages():
     assert response.status_code == 500
     assert "エラーが発生しました" in body
     assert "Something went wrong" in body
+
+
+def test_committee_members_and_recipients_find_their_pages_in_the_navigation():
+    from earlywarn.accounts.models import OrganisationKind, Role
+    from earlywarn.committee.models import CommitteeMember
+    from tests import factories
+
+    plain, member = factories.UserFactory(), factories.UserFactory()
+    CommitteeMember.objects.create(user=member, note="")
+    recipient = factories.member(OrganisationKind.CRITICAL_INFRASTRUCTURE, Role.MEMBER)
+    pages = {}
+    for name, user in (("plain", plain), ("member", member), ("recipient", recipient)):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        pages[name] = client.get("/advisories/").content.decode()
+    assert 'href="/committee/"' in pages["member"]
+    assert 'href="/priority/"' in pages["recipient"]
+    assert 'href="/committee/"' not in pages["plain"] + pages["recipient"]
+    assert 'href="/priority/"' not in pages["plain"] + pages["member"]
