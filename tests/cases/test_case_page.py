@@ -51,3 +51,38 @@ def test_a_coordinators_queue_opens_on_the_accepted_reports_awaiting_coordinatio
     page = client.get("/console/").content.decode()
     assert new.tracking_id in page  # a handler's queue still opens on the reports awaiting judgment
     assert accepted.tracking_id not in page
+
+
+def test_every_event_the_code_records_has_a_label():
+    """A new event tag in the code without a label fails here (the page would show the raw tag)."""
+    import re
+    from pathlib import Path
+
+    from earlywarn.cases.event_labels import EVENT_LABELS
+    from earlywarn.cases.policy import Action
+
+    source = Path(__file__).resolve().parents[2] / "src" / "earlywarn"
+    tags = set()
+    for path in source.rglob("*.py"):
+        tags |= set(re.findall(r"\"(case:[a-z_]+:[a-z_]+)\"", path.read_text(encoding="utf-8")))
+    actions = {str(action.value) for action in Action}
+    unlabelled = {tag for tag in tags - actions if not tag.startswith("case:state:")} - set(EVENT_LABELS)
+    assert unlabelled == set()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ja", [">受理<", "受付（受理判断待ち） → 内容確認中"]), ("en", ["Report received", " → "])])
+def test_the_history_reads_as_words(handler, language, words):
+    from earlywarn.cases.policy import Actor
+    from earlywarn.cases.services import case_judge
+
+    case = case_judge(actor=Actor.for_user(handler), case=factories.submit("product").case, accept=True)
+    Authenticator.objects.create(user=handler, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(handler)
+    page = client.get(f"/console/cases/{case.id}/").content.decode()
+    history = page[page.find('id="events"'):][:3000]
+    assert ">case:state:accept<" not in history
+    assert "product/received" not in history
+    for word in words:
+        assert word in history, history
