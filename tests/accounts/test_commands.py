@@ -14,6 +14,7 @@ from earlywarn.accounts.models import ApiToken, Membership, Organisation, User
 from earlywarn.accounts.services import token_revoke
 from earlywarn.cases.models import Case
 from earlywarn.committee.models import CommitteeMember
+from earlywarn.stats import demo_history
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,10 @@ def test_load_demo_is_idempotent() -> None:
     assert first["authenticators"] == 3
     assert first["cases"] >= 5
     assert set(Case.objects.values_list("flow", flat=True)) == {"product", "website"}
-    assert Case.objects.filter(state="not_accepted").count() == 1
+    live = Case.objects.exclude(report__tracking_id__startswith=demo_history.PREFIX)
+    assert live.filter(state="not_accepted").count() == 1
     assert Organisation.objects.get(kind="critical_infrastructure").sector == "electric_power"
-    demo_case = Case.objects.get(state="coordinating")  # the developer portal and the dashboard show it
+    demo_case = live.get(state="coordinating")  # the developer portal and the dashboard show it
     assert demo_case.schedule.proposed_at is not None
     assert demo_case.developer_notices.count() == 1
     assert CommitteeMember.objects.count() == 3
@@ -42,6 +44,21 @@ def test_load_demo_is_idempotent() -> None:
     call_command("load_demo", stdout=out)
     assert _counts() == first
     assert "nothing to do" in out.getvalue()
+
+
+def test_the_demo_statistics_of_the_last_quarter_are_not_empty(client) -> None:
+    from earlywarn.stats.quarter import Quarter
+
+    call_command("load_demo", stdout=StringIO())
+    quarter = Quarter.current().previous()
+    assert Case.objects.filter(report__tracking_id__startswith=demo_history.PREFIX).count() == 240
+    response = client.get(f"/stats/{quarter}.json")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["quarter"] == str(quarter)
+    assert report["reports"]["total"] == 240  # every history report was received by the end of that quarter
+    assert report["product_status"]["published"] > 0
+    assert [point["total"] for point in report["series"]][-4:] == sorted(p["total"] for p in report["series"][-4:])
 
 
 def test_demo_handler_can_log_in(client) -> None:

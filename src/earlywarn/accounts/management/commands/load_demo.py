@@ -16,6 +16,7 @@ from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Actor
 from earlywarn.cases.services import case_judge
 from earlywarn.intake.services import report_submit
+from earlywarn.stats.demo_history import demo_history_load
 
 DEMO_ORGANISATION = "情報処理推進機構 デモ"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public demo password, documented in docs/demo.md
@@ -164,4 +165,6 @@ class Command(BaseCommand):
             for advisory in demo_advisories_load(author=users["coordinator@demo.earlywarn.test"],
                                                  approver=users["admin@demo.earlywarn.test"]):
                 self.stdout.write(f"advisory: {advisory.tracking_id} {advisory.title_en}")
+            history = demo_history_load()  # so that the statistics of the last quarters show something
+            self.stdout.write(f"history: {history.imported} past reports of the last eight quarters")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Accounts and passwords: docs/demo.md"))
