@@ -52,3 +52,17 @@ def test_committee_members_and_recipients_find_their_pages_in_the_navigation():
     assert 'href="/priority/"' in pages["recipient"]
     assert 'href="/committee/"' not in pages["plain"] + pages["recipient"]
     assert 'href="/priority/"' not in pages["plain"] + pages["member"]
+
+
+@pytest.mark.parametrize(("view", "status", "heading"), [
+    (defaults.permission_denied, 403, "Not allowed"), (defaults.bad_request, 400, "The request could not be read")])
+def test_the_other_error_pages_render_in_the_sites_layout(view, status, heading):
+    from django.core.exceptions import PermissionDenied
+    from django.utils import translation
+
+    with translation.override("en"):
+        response = view(RequestFactory().get("/x/"), PermissionDenied())
+    body = response.content.decode()
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in body
+    assert 'class="site"' in body
