@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,7 @@ from earlywarn.advisories.models import (
     Vulnerability,
 )
 from earlywarn.advisories.services import event_record
-from earlywarn.cases.errors import FORBIDDEN_CHARACTERS, ConcurrentChange, ValidationFailed
+from earlywarn.cases.errors import ConcurrentChange, ValidationFailed, has_forbidden_characters
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 
 MAX_BYTES = 16 * 1024 * 1024  # far above real advisories (the largest Red Hat documents are a few MB)
@@ -105,23 +104,9 @@ def read(document: bytes | str | dict[str, Any], source: str = "") -> tuple[dict
 
 
 def _storable(doc: dict[str, Any], source: str) -> None:
-    if any(FORBIDDEN_CHARACTERS.search(value) for value in _strings(doc)):
+    if has_forbidden_characters(doc):
         raise _refuse(source, _("The text contains a character that cannot be stored (NUL or an unpaired "
                                 "surrogate)."))
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every key and string value of a JSON document, without recursion (documents may nest deeply)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
 
 
 def _cwe_findings(doc: dict[str, Any], findings: list[Any]) -> tuple[list[Any], list[str]]:

@@ -74,6 +74,12 @@ def embargo_end(advisory: Advisory) -> datetime | None:
     return agreed
 
 
+def publishing_is_early(advisory: Advisory, now: datetime) -> bool:
+    """Whether publishing at ``now`` comes before the embargo ends (or nothing is agreed): the two-person rule."""
+    agreed = embargo_end(advisory)
+    return agreed is None or now < agreed
+
+
 def _prefix(kind: str) -> str:
     prefixes = conf.id_prefixes()
     return prefixes[1 if kind == AdvisoryKind.MULTI and len(prefixes) > 1 else 0]
@@ -251,8 +257,7 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     _require(actor, Action.ADVISORY_PUBLISH, advisory)
     fresh = _unchanged(advisory)
     now = now or timezone.now()
-    agreed = embargo_end(fresh)
-    early = agreed is None or now < agreed
+    early = publishing_is_early(fresh, now)
     now = now.replace(microsecond=0)  # CSAF dates are stored to the second
     if fresh.withdrawn_at is not None:
         raise InvalidTransition(_("This advisory was withdrawn; it cannot be published again."))

@@ -269,10 +269,9 @@ def advisory_preview(request: HttpRequest, advisory_id: uuid.UUID) -> HttpRespon
 
 def _embargo(advisory: Any) -> dict[str, Any]:
     """What the publisher must know before pressing Publish: when the embargo ends, from where, and whether now is
-    early (services.embargo_end decides; the page only says it)."""
-    until = services.embargo_end(advisory)
-    return {"embargo_until": until, "embargo_from_case": advisory.case_id is not None,
-            "early_now": until is None or timezone.now() < until}
+    early (the services decide; the page only says it)."""
+    return {"embargo_until": services.embargo_end(advisory), "embargo_from_case": advisory.case_id is not None,
+            "early_now": services.publishing_is_early(advisory, timezone.now())}
 
 
 def doc_time(doc: dict[str, Any]) -> datetime:

@@ -39,6 +39,22 @@ class ValidationFailed(DomainError):
 FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 
+def has_forbidden_characters(value: object) -> bool:
+    """Whether any key or string of a decoded JSON value holds a forbidden character."""
+    stack = [value]
+    while stack:  # iterative: the JSON may be nested as deeply as the parser allowed
+        item = stack.pop()
+        if isinstance(item, str):
+            if FORBIDDEN_CHARACTERS.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def refuse_forbidden_characters(value: str, field: str) -> None:
     from django.utils.translation import gettext as _
 

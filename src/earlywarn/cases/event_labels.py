@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from earlywarn.cases.flows import FLOWS
+from earlywarn.cases.flows import FLOWS, FlowDefinition, definition
 
 EVENT_LABELS: dict[str, Promise] = {
     "case:report:received": _("Report received"),
@@ -63,13 +63,20 @@ def _english() -> bool:
     return (get_language() or "ja").startswith("en")
 
 
+def _flow(flow: str) -> FlowDefinition | None:
+    try:
+        return definition(flow)
+    except ValueError:  # not a flow code (an imported or hand-written event)
+        return None
+
+
 def event_label(tag: str, flow: str) -> str:
     """The event ``tag`` of a case in ``flow`` as people read it, in the current language."""
     if tag.startswith("case:state:"):
         action = tag.removeprefix("case:state:")
-        mine = [d for code, d in FLOWS.items() if code == flow]
-        for definition in mine + list(FLOWS.values()):
-            transition = definition.transitions.get(action)
+        own = _flow(flow)
+        for candidate in ([own] if own else []) + list(FLOWS.values()):
+            transition = candidate.transition(action)
             if transition is not None:
                 return transition.en if _english() else transition.ja
     label = EVENT_LABELS.get(tag)
@@ -80,8 +87,8 @@ def state_label(flow: str, state: str) -> str:
     """A state's name (``content_check`` -> 内容確認中); "" for none, the code itself if unknown."""
     if not state:
         return ""
-    definition = next((d for code, d in FLOWS.items() if code == flow), None)
-    if definition is None or state not in definition.states:
+    own = _flow(flow)
+    if own is None or state not in own.states:
         return state
-    declared = definition.states[state]
+    declared = own.state(state)
     return declared.en if _english() else declared.ja

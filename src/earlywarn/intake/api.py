@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from earlywarn.accounts.auth import optional_auth
 from earlywarn.accounts.models import OrganisationKind
-from earlywarn.cases.errors import FORBIDDEN_CHARACTERS, DomainError, ValidationFailed
+from earlywarn.cases.errors import DomainError, ValidationFailed, has_forbidden_characters
 from earlywarn.cases.policy import Actor, actor_for_request
 from earlywarn.config.api_errors import InvalidFields
 from earlywarn.intake.forms import FORMS
@@ -116,21 +116,6 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _has_forbidden_characters(value: object) -> bool:
-    stack = [value]
-    while stack:  # iterative: the JSON may be nested as deeply as the parser allowed
-        item = stack.pop()
-        if isinstance(item, str):
-            if FORBIDDEN_CHARACTERS.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def _schema_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """Field errors for what the form cannot see: unknown fields, JSON types, and the enums outside the form."""
     properties: dict[str, Any] = REPORT_BODY_SCHEMA["properties"]
@@ -144,7 +129,7 @@ def _schema_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         spec = properties.get(name)
         if spec is None:
             continue
-        if _has_forbidden_characters(value):
+        if has_forbidden_characters(value):
             errors[name] = [_("This field contains characters that are not allowed.")]
         elif not isinstance(value, _TYPES[spec["type"]]):
             errors[name] = [{
