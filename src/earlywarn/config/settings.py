@@ -92,22 +92,30 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL")
 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two writers queue on
 # busy_timeout instead of failing with "database is locked" on upgrade.
+# Django's SQLite backend, with write transactions queued on a file lock (earlywarn/config/sqlite/base.py).
+SQLITE_ENGINE = "earlywarn.config.sqlite"
 _SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+# Connections are kept between requests on both databases. Opening a SQLite connection parses the whole schema
+# (about 220 tables and indexes): 1.4 ms of CPU, a quarter of a report submission's cost (docs/benchmarks.md).
+_conn_max_age = env_int("EARLYWARN_DB_CONN_MAX_AGE", 60)
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("EARLYWARN_DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=_conn_max_age,
+                                                  conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
         DATABASES["default"]["OPTIONS"] = dict(_SQLITE_OPTIONS)
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": str(DATA_DIR / "earlywarn.sqlite3"),
             "OPTIONS": dict(_SQLITE_OPTIONS),
+            "CONN_MAX_AGE": _conn_max_age,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
