@@ -69,3 +69,28 @@ def test_idempotency_keys_are_scoped_to_the_account(client):
     assert other.status_code == 201
     assert other.json()["status_url"] != first.json()["status_url"]
     assert Report.objects.count() == 2
+    # The replay wrote nothing: one acknowledgement per report, one task per acknowledgement.
+    from django_tasks_db.models import DBTaskResult
+
+    from earlywarn.notify.models import OutboxMessage
+
+    assert OutboxMessage.objects.filter(template="report_received").count() == 2
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_a_key_reused_for_a_different_report_is_refused_and_writes_nothing(client):
+    from earlywarn.notify.models import OutboxMessage
+
+    body = {"kind": "product", **product_submission()}
+    first = client.post("/api/v1/reports", data=json.dumps(body), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=KEY)
+    assert first.status_code == 201
+    changed = client.post("/api/v1/reports", data=json.dumps({**body, "title": "Another finding"}),
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY, HTTP_ACCEPT_LANGUAGE="en")
+    assert changed.status_code == 422
+    assert changed.json()["error"]["code"] == "idempotency_conflict"
+    assert list(changed.json()["error"]["fields"]) == ["Idempotency-Key"]
+    assert "already used for a different report" in changed.json()["error"]["message"]
+    assert Report.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert OutboxMessage.objects.count() == 1

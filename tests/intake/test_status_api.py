@@ -98,10 +98,10 @@ def test_a_failed_submission_leaves_no_attachment_file_behind(settings, monkeypa
     from earlywarn.cases.policy import Actor
     from earlywarn.intake import services
 
-    def broken_acknowledgement(report, case):
+    def broken_write(message):  # the last write of the transaction, after the file was stored
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "acknowledgement", broken_acknowledgement)
+    monkeypatch.setattr(services, "mail_write", broken_write)
     upload = SimpleUploadedFile("poc.txt", b"proof of concept", content_type="text/plain")
     with pytest.raises(RuntimeError):
         services.report_submit(actor=Actor.anonymous(), kind="product", submission=product_submission(),

@@ -6,7 +6,8 @@ from earlywarn.cases.flows import Flow
 from earlywarn.cases.models import Case, Message, Visibility
 from earlywarn.intake.models import Report
 from earlywarn.intake.tokens import status_url
-from earlywarn.notify.services import mail_enqueue
+from earlywarn.notify.models import OutboxMessage
+from earlywarn.notify.services import mail_enqueue, mail_render
 
 
 def _finder_context(report: Report, case: Case) -> dict[str, object]:
@@ -26,10 +27,12 @@ def _finder_context(report: Report, case: Case) -> dict[str, object]:
     }
 
 
-def acknowledgement(report: Report, case: Case) -> None:
-    if report.finder_email:
-        mail_enqueue(template="report_received", to=report.finder_email, language=report.language,
-                     context=_finder_context(report, case), case=case)
+def acknowledgement(report: Report, case: Case) -> OutboxMessage | None:
+    """The acknowledgement of a received report, rendered and not yet stored (``mail_write`` stores it)."""
+    if not report.finder_email:
+        return None
+    return mail_render(template="report_received", to=report.finder_email, language=report.language,
+                       context=_finder_context(report, case), case=case)
 
 
 def finder_status_changed(case: Case, *, judged: bool = False) -> None:

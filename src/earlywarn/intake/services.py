@@ -21,6 +21,7 @@ from earlywarn.config.knobs import knob_int
 from earlywarn.intake.models import Report, ReportKind, ReportOrigin
 from earlywarn.intake.notifications import acknowledgement
 from earlywarn.intake.tokens import status_token, status_token_hash, tracking_id_new
+from earlywarn.notify.services import mail_write
 
 
 class IdempotencyConflict(DomainError):
@@ -89,30 +90,31 @@ def report_submit(
         # Keys are scoped to the submitting account, so nobody can replay another account's key.
         scope = str(actor.user.pk) if actor.user is not None else "anonymous"
         idempotency_key = hashlib.sha256(f"{scope}:{idempotency_key}".encode()).hexdigest()
-    if idempotency_key and Report.objects.filter(idempotency_key=idempotency_key).exists():
-        return _replay(idempotency_key, fingerprint)
     finder_email = (submission.get("finder_email") or "").strip().lower()
     finder_name = (submission.get("finder_name") or "").strip()
+    # Everything that needs no database is built before the write transaction: on SQLite its one write lock is
+    # then held only for the inserts. A repeated idempotency key is caught by the unique constraint on the first
+    # insert (a replay is rare; checking first would cost every submission a query).
+    report = Report(
+        tracking_id=tracking_id_new(), kind=kind, origin=origin, language=language,
+        submission=submission, finder_name=finder_name, finder_email=finder_email,
+        finder_organisation=(submission.get("finder_organisation") or "").strip(),
+        finder_identity_provided=bool(finder_name),
+        finder_contactable=bool(finder_email),
+        consent_share_identity=bool(submission.get("consent_share_identity")),
+        submitted_by=actor.user, idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
+    )
+    token = status_token(report.id)
+    report.status_token_hash = status_token_hash(token)
+    case = Case(report=report, flow=kind, state="received", state_changed_at=timezone.now(), title=submission["title"],
+                received_on=timezone.localdate(report.received_at))
+    receipt_mail = acknowledgement(report, case)
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
-            report = Report(
-                tracking_id=tracking_id_new(), kind=kind, origin=origin, language=language,
-                submission=submission, finder_name=finder_name, finder_email=finder_email,
-                finder_organisation=(submission.get("finder_organisation") or "").strip(),
-                finder_identity_provided=bool(finder_name),
-                finder_contactable=bool(finder_email),
-                consent_share_identity=bool(submission.get("consent_share_identity")),
-                submitted_by=actor.user, idempotency_key=idempotency_key or None,
-                request_fingerprint=fingerprint,
-            )
-            token = status_token(report.id)
-            report.status_token_hash = status_token_hash(token)
-            report.save()
-            case = Case.objects.create(
-                report=report, flow=kind, state="received", state_changed_at=timezone.now(), title=submission["title"],
-                received_on=timezone.localdate(report.received_at),
-            )
+            report.save(force_insert=True)
+            case.save(force_insert=True)
             Vulnerability.objects.create(
                 case=case, title=submission["title"], cwe=submission.get("cwe", ""),
                 website_type=submission.get("website_type", ""),
@@ -121,10 +123,11 @@ def report_submit(
                 stored.append(_store_attachment(upload, report=report, case=case))
             event_record(case=case, actor=actor, tag="case:report:received", to_flow=kind, to_state="received",
                          data={"origin": origin, "attachments": len(attachments)})
-            acknowledgement(report, case)
+            if receipt_mail is not None:
+                mail_write(receipt_mail)
     except IntegrityError:
         _discard_files(stored)
-        # A concurrent request with the same idempotency key won the race: answer with its receipt.
+        # The key was used before, or a concurrent request with it won the race: answer with its receipt.
         if idempotency_key and Report.objects.filter(idempotency_key=idempotency_key).exists():
             return _replay(idempotency_key, fingerprint)
         raise

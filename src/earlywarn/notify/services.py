@@ -22,10 +22,10 @@ def _message_id() -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
-def mail_enqueue(*, template: str, to: str, language: str, context: dict[str, Any], case: Any = None,
-                 pgp_key: str = "", pgp_fingerprint: str = "",
-                 secure_context: dict[str, Any] | None = None) -> OutboxMessage:
-    """Render ``template`` for ``to`` in ``language`` and write it to the outbox (same transaction).
+def mail_render(*, template: str, to: str, language: str, context: dict[str, Any], case: Any = None,
+                pgp_key: str = "", pgp_fingerprint: str = "",
+                secure_context: dict[str, Any] | None = None) -> OutboxMessage:
+    """Render ``template`` for ``to`` in ``language`` into an unsaved outbox message; ``mail_write`` stores it.
 
     With a pinned key (``pgp_key``, ``pgp_fingerprint``) the body rendered with ``secure_context`` (which may hold
     the vulnerability details) is kept apart and sent only encrypted to that key; ``context`` renders the plain
@@ -40,12 +40,30 @@ def mail_enqueue(*, template: str, to: str, language: str, context: dict[str, An
         if pgp_key and pgp_fingerprint:
             secure = render_to_string(f"email/{template}/body.txt",
                                       {"base_url": settings.BASE_URL, **(secure_context or context)})
-    message = OutboxMessage.objects.create(
+    return OutboxMessage(
         message_id=_message_id(), template=template, language=language, to=to, subject=subject[:300],
         body_text=body, case=case, pgp_key=pgp_key if secure else "", pgp_fingerprint=pgp_fingerprint if secure
         else "", secure_body=secure,
     )
+
+
+def mail_write(message: OutboxMessage) -> OutboxMessage:
+    """Store a rendered message in the outbox and queue its delivery: call inside the change's transaction."""
+    message.save(force_insert=True)
     from earlywarn.notify.dispatch import outbox_dispatch
 
     outbox_dispatch(message)
     return message
+
+
+def mail_enqueue(*, template: str, to: str, language: str, context: dict[str, Any], case: Any = None,
+                 pgp_key: str = "", pgp_fingerprint: str = "",
+                 secure_context: dict[str, Any] | None = None) -> OutboxMessage:
+    """Render ``template`` for ``to`` in ``language`` and write it to the outbox (same transaction).
+
+    See ``mail_render`` for the pinned-key variant. Where rendering can happen before a write transaction starts
+    (the report intake), call ``mail_render`` there and ``mail_write`` inside: on SQLite that keeps template
+    rendering out of the time the single write lock is held.
+    """
+    return mail_write(mail_render(template=template, to=to, language=language, context=context, case=case,
+                                  pgp_key=pgp_key, pgp_fingerprint=pgp_fingerprint, secure_context=secure_context))
