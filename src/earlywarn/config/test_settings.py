@@ -14,5 +14,5 @@ ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]  # allauth accepts False
 
 # The SQLite test database is a file (not in memory), so that worker processes started by the outbox tests
 # see the same database as the test. pytest-django adds a per-xdist-worker suffix to the name.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-earlywarn.sqlite3")}  # noqa: F405
