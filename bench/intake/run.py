@@ -447,9 +447,10 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     try:
         log(f"{kind}: {db.describe()}; data dir {data_dir}")
         port = free_port()
+        # Log level ERROR: no log line per 404 of --floor (a submission logs nothing either way).
         env = {**os.environ, **db.env(), "EARLYWARN_DATA_DIR": str(data_dir),
                "EARLYWARN_BASE_URL": f"http://{HOST}:{port}", "EARLYWARN_ALLOWED_HOSTS": f"{HOST},localhost",
-               "DJANGO_SETTINGS_MODULE": "earlywarn.config.settings", "EARLYWARN_LOG_LEVEL": "WARNING"}
+               "DJANGO_SETTINGS_MODULE": "earlywarn.config.settings", "EARLYWARN_LOG_LEVEL": "ERROR"}
         env.pop("EARLYWARN_DEBUG", None)
         log(f"{kind}: earlywarn manage migrate")
         subprocess.run([str(BIN / "earlywarn"), "manage", "migrate", "--no-input", "-v", "0"],
@@ -464,11 +465,18 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[dict[str, Any]]:
                 before = len(db.query("SELECT id FROM intake_report"))
                 baseline = run_phase("baseline", get_request(args.baseline), port=port, clients=args.clients,
                                      warmup=args.warmup, seconds=args.seconds, expect=200, collect_ids=False)
+                floor = None
+                if args.floor:
+                    path, _, status = args.floor.partition("=")
+                    floor = run_phase("floor", get_request(path), port=port, clients=args.clients,
+                                      warmup=args.warmup, seconds=args.seconds, expect=int(status or 200),
+                                      collect_ids=False)
                 submit = run_phase("submissions", post_report, port=port, clients=args.clients,
                                    warmup=args.warmup, seconds=args.seconds, expect=201, collect_ids=True)
             check = reconcile(db, submit.tracking_ids, before)
             row = {"db": kind, "server": config.label, "clients": args.clients, "baseline": baseline.summary(),
-                   "submissions": submit.summary(), "ratio": round(submit.rate / baseline.rate, 3)
+                   "submissions": submit.summary(),
+                   "floor": floor.summary() if floor else None, "ratio": round(submit.rate / baseline.rate, 3)
                    if baseline.rate else None, "reconciliation": check, "preflight": pre}
             s = row["submissions"]
             row["target_met"] = bool(s["rate"] >= TARGET_RATE and s["p99_ms"] < TARGET_P99_MS and check["ok"]
@@ -476,6 +484,10 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             log(f"{kind} {config.label}: {s['rate']}/s accepted, p50 {s['p50_ms']} p95 {s['p95_ms']} "
                 f"p99 {s['p99_ms']} ms, errors {s['errors'] or 0}; baseline {row['baseline']['rate']}/s, "
                 f"ratio {row['ratio']}; reconciliation {'OK' if check['ok'] else 'FAILED'} {check}")
+            if floor:
+                f = row["floor"]
+                log(f"{kind} {config.label}: floor {args.floor}: {f['rate']}/s, p50 {f['p50_ms']} "
+                    f"p99 {f['p99_ms']} ms")
             rows.append(row)
     finally:
         db.close()
@@ -509,6 +521,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn WORKERSxTHREADS, or serve:WORKERS for `earlywarn serve`'s uvicorn "
                              "(repeatable; default 2x8)")
     parser.add_argument("--baseline", default="/static/earlywarn/site.css", help="GET path of the baseline phase")
+    parser.add_argument("--floor", default="", metavar="PATH[=STATUS]",
+                        help="also measure GET PATH answered with STATUS (default 200): Django's request path "
+                             "without the submission's work, e.g. /api/v1/nope=404")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (gunicorn.log, database)")
     args = parser.parse_args(argv)
