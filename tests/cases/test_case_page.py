@@ -86,3 +86,26 @@ def test_the_history_reads_as_words(handler, language, words):
     assert "product/received" not in history
     for word in words:
         assert word in history, history
+
+
+@pytest.mark.parametrize(("language", "internal", "published"), [
+    ("ja", "内容確認中", "取扱い中"), ("en", "Content check", "In handling")])
+def test_the_finder_sees_the_published_status_and_staff_the_internal_state(handler, language, internal, published):
+    from earlywarn.cases.policy import Actor
+    from earlywarn.cases.services import case_judge
+
+    finder = factories.UserFactory()
+    receipt = factories.submit("product", actor=Actor.for_user(finder))
+    case_judge(actor=Actor.for_user(handler), case=receipt.case, accept=True)
+    receipt.case.refresh_from_db()
+    assert receipt.case.state == "content_check"
+    Authenticator.objects.create(user=handler, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    shown = {}
+    for who in (finder, handler):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(who)
+        page = client.get(f"/console/cases/{receipt.case.id}/").content.decode()
+        start = page.index('id="case-state">') + len('id="case-state">')
+        shown[who] = page[start:page.index("<", start)]
+    assert shown[finder] == published
+    assert shown[handler] == internal

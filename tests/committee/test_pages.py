@@ -189,7 +189,10 @@ def test_the_last_vote_answers_with_the_outcome_and_ends_the_members_access(clie
     last = setup.members[2].user
     status, out = api(client, last)("post", f"/cases/{mine.id}/actions/committee_vote", decision="not_publish",
                                      reasons="開発者の対応を待つべき")
-    assert (status, out["state"], out["actions"]) == (200, "published_coordination_impossible", [])
+    # A member is not staff: the outcome as published (category and sub-status), not the internal state.
+    assert (status, out["state"], out["category"], out["sub_status"], out["actions"]) == (
+        200, None, "published", "coordination_impossible", [])
+    assert out["state_label"] == "公表済み・調整不能"
     assert api(client, last)("get", f"/cases/{mine.id}")[0] == 404
     client.force_login(setup.members[0].user)
     assert client.get(f"/committee/cases/{mine.id}/").status_code == 404

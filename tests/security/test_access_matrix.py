@@ -187,11 +187,22 @@ def test_api_case_list_is_exactly_the_visible_cases(w: World, principal: matrix.
     assert status == 200
     assert len(data) == len(expected), f"{principal}: {len(data)} cases listed, {len(expected)} expected"
     assert ids == _case_ids(w, expected)
-    for query, keep in [("?flow=product", matrix.PRODUCT_CASES), ("?flow=website", frozenset({"web"})),
-                        ("?state=received", matrix.ALL_CASES), ("?state=content_check", frozenset()),
-                        ("?flow=website&state=received", frozenset({"web"}))]:
+    queries = [("?flow=product", matrix.PRODUCT_CASES), ("?flow=website", frozenset({"web"})),
+               ("?category=in_handling", matrix.ALL_CASES), ("?category=published", frozenset()),
+               ("?flow=website&category=in_handling", frozenset({"web"}))]
+    by_state = [("?state=received", matrix.ALL_CASES), ("?state=content_check", frozenset()),
+                ("?flow=website&state=received", frozenset({"web"}))]
+    staff = principal.user in matrix.STAFF
+    assert _api_ids(w, principal, "?category=bogus")[0] == 422
+    for query, keep in queries + (by_state if staff else []):
         status, ids, _data = _api_ids(w, principal, query)
         assert (status, ids) == (200, _case_ids(w, expected & keep)), f"{principal} {query}"
+    if not staff:  # the internal state is staff's: no filtering on it either (it would tell the state)
+        for query, _keep in by_state:
+            assert _api_ids(w, principal, query)[0] == 422, f"{principal} {query}"
+        assert all(case["state"] is None for case in data)
+    else:
+        assert all(case["state"] for case in data)
     total = len(expected)
     for offset in range(total + 1):
         status, ids, _data = _api_ids(w, principal, f"?limit=1&offset={offset}")

@@ -28,7 +28,7 @@ from earlywarn.cases.policy import (
     messages_visible_to,
     submission_visible_to,
 )
-from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
+from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor, state_shown
 from earlywarn.cases.services import case_judge, case_reclassify, case_transition, message_post
 from earlywarn.coordination.actions import COORDINATION_ACTIONS, COORDINATION_TRANSITIONS, coordination_actions_for
 from earlywarn.coordination.actions import action_perform as coordination_perform
@@ -42,7 +42,7 @@ class CaseOut(Schema):
     id: uuid.UUID
     tracking_id: str
     flow: str
-    state: str
+    state: str | None  # the internal workflow state: staff only (the others read category and sub_status)
     state_label: str
     category: str
     sub_status: str | None
@@ -118,10 +118,9 @@ IMPLEMENTED_ACTIONS: dict[Flow, frozenset[str]] = {
 
 
 def case_out(actor: Actor, case: Case, *, detail: bool = False) -> dict[str, Any]:
-    state = case.state_def
+    state, state_label = state_shown(actor, case, "en" if getattr(actor.user, "language", "ja") == "en" else "ja")
     out: dict[str, Any] = {
-        "id": case.id, "tracking_id": case.tracking_id, "flow": case.flow, "state": case.state,
-        "state_label": state.en if (getattr(actor.user, "language", "ja") == "en") else state.ja,
+        "id": case.id, "tracking_id": case.tracking_id, "flow": case.flow, "state": state, "state_label": state_label,
         "category": case.published_category.code,
         "sub_status": case.sub_status.code if case.sub_status else None, "title": case.title,
         "received_on": case.received_on, "accepted_at": case.accepted_at, "closed_at": case.closed_at,
@@ -138,11 +137,11 @@ def case_out(actor: Actor, case: Case, *, detail: bool = False) -> dict[str, Any
 
 @router.get("/cases", response=list[CaseOut], summary="Cases visible to you")
 def case_list(request: HttpRequest, flow: str | None = None, state: str | None = None,
-              limit: int = 50, offset: int = 0) -> Any:
+              category: str | None = None, limit: int = 50, offset: int = 0) -> Any:
     actor = actor_for_request(request)
     limit = max(1, min(limit, 200))
     offset = max(0, min(offset, 10**9))  # beyond any list; a bigger one overflows the database's integers
-    cases = case_list_for_actor(actor, flow=flow, state=state)[offset: offset + limit]
+    cases = case_list_for_actor(actor, flow=flow, state=state, category=category)[offset: offset + limit]
     return [case_out(actor, case) for case in cases]
 
 

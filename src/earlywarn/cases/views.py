@@ -32,7 +32,7 @@ from earlywarn.cases.policy import (
     staff_actor,
     submission_visible_to,
 )
-from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor
+from earlywarn.cases.selectors import attachment_response, case_events_for_actor, case_list_for_actor, state_shown
 from earlywarn.cases.services import case_judge, case_reclassify, message_post
 from earlywarn.committee.selectors import panel_context as committee_panel
 from earlywarn.coordination.views import panel_context as coordination_panel
@@ -103,7 +103,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "show_identity": identity,
         "actions": available_actions(actor, case), "thread": messages_visible_to(actor, case),
         "events": case_events_for_actor(actor, case), "language": lang,
-        "state_label": case.state_def.en if lang == "en" else case.state_def.ja,
+        "state_label": state_shown(actor, case, lang)[1],
         "rejection_reasons": [(code, en if lang == "en" else ja) for code, (ja, en) in REJECTION_REASONS.items()],
         "staff": can(actor, Action.CASE_MESSAGE_INTERNAL, case),
         "attachments": attachments_visible_to(actor, case),

@@ -35,6 +35,7 @@ from earlywarn.cases.policy import (
     messages_visible_to,
     submission_visible_to,
 )
+from earlywarn.cases.selectors import state_shown
 from earlywarn.cases.services import message_post
 from earlywarn.coordination.actions import COORDINATION_ACTIONS, action_perform, coordination_actions_for, form_data
 from earlywarn.coordination.disputes import disputes_for
@@ -107,7 +108,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     for case in cases:
         notices = [n for n in case.developer_notices.all() if n.organisation_id in actor.participant_org_ids]
         rows.append({"case": case, "target": targets.get(case.pk),
-                     "state": case.state_def.en if language == "en" else case.state_def.ja,
+                     "state": state_shown(actor, case, language)[1],
                      "pending": any(n.acknowledged_at is None for n in notices),
                      "stated": case.product_statements.filter(organisation_id__in=actor.participant_org_ids).count()})
     return render(request, "coordination/portal_home.html", {"rows": rows, "language": language})
@@ -173,7 +174,7 @@ def portal_case(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                      and COORDINATION_ACTIONS[name].capability is Action.CASE_DEVELOPER_RESPOND]
     context = {
         "case": case, "language": language, "error": error, "coordination": coordination,
-        "state_label": case.state_def.en if language == "en" else case.state_def.ja,
+        "state_label": state_shown(actor, case, language)[1],
         "report": report, "finder": finder, "show_identity": identity,
         "attachments": attachments_visible_to(actor, case), "thread": messages_visible_to(actor, case),
         "actions": actions, "other_actions": other_actions, "todo": _todo(coordination, actions),
