@@ -6,6 +6,8 @@ from earlywarn.config.api import api
 from earlywarn.web.language import set_language
 
 urlpatterns = [
+    # First: no other pattern matches under api/v1/, and an API call then skips trying the ~40 page routes.
+    path("api/v1/", api.urls),
     path("", include("earlywarn.web.urls")),
     path("", include("earlywarn.intake.urls")),
     path("", include("earlywarn.advisories.urls")),
@@ -18,7 +20,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("stats/", include("earlywarn.stats.urls")),
-    path("api/v1/", api.urls),
 ]
 
 # Pages in the site's layout and language; JSON under /api/ (web/errors.py). 403 and 500 use templates/403.html
