@@ -156,3 +156,35 @@ def test_the_finders_console_page_shows_no_operator_contact_or_fix_report(client
     staff_page = client.get(f"/console/cases/{case.id}/").content.decode()
     assert "canary-ops@site.example.test" in staff_page
     assert "canary-fix-description" in staff_page
+
+
+def test_overlong_names_titles_and_a_plain_http_key_address_are_refused_not_cut(client, handler):
+    """They used to be cut to the column's size, or (the key address) dropped, without a word."""
+    from earlywarn.accounts.models import Organisation
+    from earlywarn.websites.closures import alert_publish
+    from earlywarn.websites.models import Alert, WebsiteContact
+
+    actor = Actor.for_user(handler)
+    case = case_judge(actor=actor, case=submit("website").case, accept=True)
+    before = (WebsiteContact.objects.count(), Organisation.objects.count())
+    for data, field in [({"name": "名" * 201}, "name"), ({"organisation_name": "社" * 301}, "organisation_name"),
+                        ({"encryption": "http://site.example.test/key.asc"}, "encryption"),
+                        ({"encryption": "https://k.test/" + "a" * 500}, "encryption")]:
+        with pytest.raises(ValidationFailed) as refused:
+            contact_record(actor=actor, case=case, data={"email": "ops@site.example.test", **data})
+        assert refused.value.field == field
+    assert (WebsiteContact.objects.count(), Organisation.objects.count()) == before
+
+    case, token = _notified(handler)
+    too_long = client.post(f"/api/v1/operator/{token}/actions/add_builder", content_type="application/json",
+                           data=json.dumps({"email": "builder@example.test", "name": "名" * 201}))
+    assert too_long.status_code == 422, too_long.content
+    assert too_long.json()["error"]["fields"] == {"name": ["長すぎます。200 文字以内にしてください。"]}
+    assert not WebsiteContact.objects.filter(email="builder@example.test").exists()
+
+    for title, url, field in [("題" * 301, "", "title"), ("題", "https://a.test/" + "p" * 500, "url")]:
+        with pytest.raises(ValidationFailed) as refused:
+            alert_publish(actor=actor, title=title, body="本文", url=url, case_ids=[case.id])
+        assert refused.value.field == field
+    assert not Alert.objects.exists()
+    assert Case.objects.get(pk=case.pk).state == case.state

@@ -72,6 +72,7 @@ def clean_text(value: str, field: str, limit: int, *, required: bool = False) ->
     if required and not value:
         raise ValidationFailed(_("This field is required."), field=field)
     if len(value) > limit:
-        raise ValidationFailed(_("The text is too long."), field=field)
+        raise ValidationFailed(_("The text is too long: use at most %(limit)d characters.") % {"limit": limit},
+                               field=field)
     refuse_forbidden_characters(value, field)
     return value

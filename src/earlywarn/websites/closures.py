@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, ActionDenied, Actor
 from earlywarn.cases.services import case_transition, cases_transition_bulk, event_record
@@ -110,7 +110,8 @@ def alert_publish(*, actor: Actor, title: str, body: str, url: str = "", case_id
     """Publish an alert and close the chosen open cases as 注意喚起, all in one transaction, one event each."""
     if not actor.staff_may(Action.CASE_HANDLE_WEBSITE):
         raise ActionDenied
-    title, body, url = title.strip(), body.strip(), url.strip()
+    title, url = clean_text(title, "title", 300), clean_text(url, "url", 500)
+    body = clean_text(body, "body", 100_000)
     if not title:
         raise ValidationFailed(_("Give the alert a title."), field="title")
     if not body:
@@ -123,10 +124,10 @@ def alert_publish(*, actor: Actor, title: str, body: str, url: str = "", case_id
         raise ValidationFailed(_("Some of the chosen cases do not exist or are not in this flow."),
                                field="cases") from exc
     with transaction.atomic():
-        alert = Alert.objects.create(title=title[:300], body=body, url=url[:500], published_by=actor.user,
+        alert = Alert.objects.create(title=title, body=body, url=url, published_by=actor.user,
                                      cases_closed=len(ids))
         cases_transition_bulk(actor=actor, case_ids=ids, action="close_alert", flow="website",
-                              reason=title[:300], data={"alert": str(alert.id)})
+                              reason=title, data={"alert": str(alert.id)})
         notified = Case.objects.filter(pk__in=ids, website_contacts__notified_at__isnull=False).distinct()
         for case in notified.select_related("report"):
             closure_mail(case, alert)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, OrganisationKind
 from earlywarn.cases.categories import WEBSITE_OPERATOR_TYPES
-from earlywarn.cases.errors import InvalidTransition, ValidationFailed
+from earlywarn.cases.errors import InvalidTransition, ValidationFailed, clean_text
 from earlywarn.cases.models import Case, CaseParticipant
 from earlywarn.cases.policy import Action, ActionDenied, Actor, can
 from earlywarn.cases.services import event_record
@@ -82,7 +82,7 @@ def _operator_for(case: Case, data: dict[str, str]) -> Operator:
         if operator is None:
             raise ValidationFailed(_("Choose a value from the list."), field="operator")
     else:
-        name = (data.get("organisation_name") or "").strip()[:300] or site_host(case)
+        name = clean_text(data.get("organisation_name", ""), "organisation_name", 300) or site_host(case)
         operator_type = _choice(data.get("operator_type", ""), WEBSITE_OPERATOR_TYPES, "operator_type", "")
         organisation = Organisation.objects.create(kind=OrganisationKind.OPERATOR, name=name, name_en=name)
         operator = Operator.objects.create(organisation=organisation, operator_type=operator_type)
@@ -101,15 +101,16 @@ def contact_record(*, actor: Actor, case: Case, data: dict[str, str]) -> Website
     language = _choice(data.get("language", ""), {"ja", "en"}, "language", "ja")
     source = _choice(data.get("source", ""), {ContactSource.SECURITY_TXT, ContactSource.HANDLER}, "source",
                      ContactSource.HANDLER)
-    encryption = (data.get("encryption") or "").strip()[:500]
+    encryption = clean_text(data.get("encryption", ""), "encryption", 500)
+    name = clean_text(data.get("name", ""), "name", 200)
     schemes = ("https://", "http://") if settings.EARLYWARN["SECURITY_TXT_ALLOW_HTTP"] else ("https://",)
     if encryption and not encryption.lower().startswith(schemes):
-        encryption = ""
+        raise ValidationFailed(_("Enter an https address."), field="encryption")
     with transaction.atomic():
         operator = _operator_for(case, data)
         contact = WebsiteContact.objects.create(
             case=case, organisation=operator.organisation, role=ContactRole.OPERATOR, email=email,
-            name=(data.get("name") or "").strip()[:200], language=language, audience=audience, source=source,
+            name=name, language=language, audience=audience, source=source,
             encryption=encryption)
         if not case.participants.filter(organisation=operator.organisation, removed_at__isnull=True).exists():
             CaseParticipant.objects.create(case=case, organisation=operator.organisation, role="operator",

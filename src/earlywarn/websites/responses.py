@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, OrganisationKind
-from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.models import Case, CaseParticipant
 from earlywarn.cases.policy import Action, Actor
 from earlywarn.cases.services import event_record
@@ -52,13 +52,14 @@ def builder_add(*, actor: Actor, case: Case, email: str, name: str = "", organis
         raise ValidationFailed(_("Choose a value from the list."), field="language")
     if case.website_contacts.filter(email=address, role=ContactRole.BUILDER).exists():
         raise ValidationFailed(_("This builder is already part of the case."), field="email")
-    org_name = organisation_name.strip()[:300] or name.strip()[:300] or address
+    name = clean_text(name, "name", 200)
+    org_name = clean_text(organisation_name, "organisation_name", 300) or name[:300] or address
     with transaction.atomic():
         organisation = Organisation.objects.create(kind=OrganisationKind.OPERATOR, name=org_name, name_en=org_name)
         CaseParticipant.objects.create(case=case, organisation=organisation, role="builder",
                                        added_at=timezone.now())
         contact = WebsiteContact.objects.create(
-            case=case, organisation=organisation, role=ContactRole.BUILDER, email=address, name=name.strip()[:200],
+            case=case, organisation=organisation, role=ContactRole.BUILDER, email=address, name=name,
             language=language, audience=Audience.BUILDER, source=ContactSource.OPERATOR)
         inviter = _contact_of(actor, case)
         contact_mail(case, contact, "builder_invited",
