@@ -161,6 +161,10 @@ def test_revision_history_is_public(published, author, approver):
     page = _lang(Client(), "ja").get(f"/advisories/{published.slug}/").content.decode()
     assert "初版公開" in page
     assert "謝辞を追加" in page
+    english = _lang(Client(), "en").get(f"/advisories/{published.slug}/").content.decode()
+    assert "Initial release" in english  # the first revision's default, in the page's language
+    assert "初版公開" not in english
+    assert "謝辞を追加" in english  # written in Japanese only: shown as written
 
 
 @pytest.mark.parametrize(("language", "severity", "other"), [("ja", "(警告)", "(medium)"),

@@ -235,6 +235,13 @@ def _history(advisory: Advisory, number: int, now: datetime, summary: str) -> li
     return [*rows, {"number": number, "date": now, "summary": summary}]
 
 
+def default_revision_summary(number: int, language: str) -> str:
+    """What a revision says it changes when its editor wrote nothing: the first publication, or an update."""
+    if number == 1:
+        return "初版公開" if language == "ja" else "Initial release"
+    return "内容を更新" if language == "ja" else "Updated"
+
+
 def render_next(advisory: Advisory, now: datetime | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(content, CSAF document) that publishing the draft now would produce: the preview uses exactly this."""
     now = now or timezone.now()
@@ -243,10 +250,7 @@ def render_next(advisory: Advisory, now: datetime | None = None) -> tuple[dict[s
     number = previous.number + 1 if previous else 1
     initial = advisory.revisions.order_by("number").values_list("published_at", flat=True).first() or now
     lang = conf.csaf_lang()
-    default = "初版公開" if lang == "ja" else "Initial release"
-    summary = (getattr(advisory, f"revision_summary_{lang}") or "").strip() or (default if number == 1 else "")
-    if not summary:
-        summary = "内容を更新" if lang == "ja" else "Updated"
+    summary = (getattr(advisory, f"revision_summary_{lang}") or "").strip() or default_revision_summary(number, lang)
     doc = csaf_doc.build(content, history=_history(advisory, number, now, summary), initial=initial, current=now)
     return content, doc
 
@@ -282,6 +286,9 @@ def advisory_publish(*, actor: Actor, advisory: Advisory, now: datetime | None =
     lang = conf.csaf_lang()
     summaries = {code: getattr(fresh, f"revision_summary_{code}").strip() for code in ("ja", "en")}
     summaries[lang] = summaries[lang] or history["summary"]
+    if not any(getattr(fresh, f"revision_summary_{code}").strip() for code in ("ja", "en")):
+        # Nothing written: each language gets its own default, not the CSAF language's on every page.
+        summaries = {code: default_revision_summary(int(history["number"]), code) for code in ("ja", "en")}
     first = fresh.revisions.order_by("number").first()
     initial = first.published_at if first else now
     if current is not None:
