@@ -106,6 +106,13 @@ def test_bad_input_is_refused_with_422_in_japanese_and_nothing_saved(author, dra
     assert 'class="errorlist"' in html
     assert 'value="変更"' in html  # the page keeps what was typed
     assert _state(draft) == before
+    # The problem is also listed at the top of this long page, linked to its field.
+    summary = html[html.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert "修正が必要な箇所が 1 か所あります" in summary
+    assert f'<a href="#id_{field}">' in summary
+    assert message in summary
+    assert html.index('id="error-summary"') < html.index(f'id="id_{field}"')
 
 
 def test_bad_input_english_message_for_english_user(author, draft):
@@ -114,6 +121,7 @@ def test_bad_input_english_message_for_english_user(author, draft):
     response = client.post(_edit_url(draft), post_data(draft, **{"vuln-0-cve": "CVE-1"}))
     assert response.status_code == 422
     assert "A CVE ID looks like CVE-2026-12345." in response.content.decode()
+    assert "There is 1 problem to correct" in response.content.decode()
 
 
 def test_a_stale_version_is_refused_and_saves_nothing(author, draft):

@@ -750,3 +750,20 @@ def test_the_website_form_has_no_silent_default_type_or_threat(client, nothing_s
     assert select is not None, page[page.find(f'name="{field}"') - 50:][:300]
     assert_form_error(client.post(PAGES["website"], data=page_data("website", **{field: ""})), field)
     nothing_saved()
+
+
+@pytest.mark.parametrize(("language", "heading"), [("ja", "修正が必要な箇所が 2 か所あります"),
+                                                   ("en", "There are 2 problems to correct")])
+def test_page_lists_every_problem_at_the_top_with_a_link_to_its_field(client, nothing_saved, language, heading):
+    response = client.post(PAGES["product"], data=page_data("product", title="", finder_email="not-an-address"),
+                           HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert heading in summary
+    links = re.findall(r'<a href="#(id_[a-z_]+)">', summary)
+    assert links == ["id_title", "id_finder_email"]  # in the form's order
+    assert page.index('id="error-summary"') < page.index('id="id_title"')  # above the fields
+    for anchor in links:
+        assert f'id="{anchor}"' in page
