@@ -279,3 +279,41 @@ def test_eol_cases_d_and_e_go_with_their_reason_and_publish_a_stop_using_notice(
     case = setup.fresh()
     assert case.state == "published_coordination_impossible"
     assert case.events.get(tag="case:state:committee_publish").data["stop_using"] is True
+
+
+def test_a_declared_conflict_or_leaving_the_pool_ends_the_seats_on_undecided_cases(setup):
+    from earlywarn.accounts.models import OrganisationKind
+    from earlywarn.committee import pool
+    from tests import factories
+
+    case = _seated(setup)
+    voted, conflicted, leaving = setup.members[:3]
+    _vote(setup, voted, "publish")
+    admin = Actor.for_user(setup.admin)
+    unrelated = factories.OrganisationFactory(kind=OrganisationKind.DEVELOPER)
+    pool.interest_declare(actor=admin, member=str(conflicted.pk), organisation=str(unrelated.pk))
+    assert access_case(Actor.for_user(conflicted.user), case.id)  # no tie to this case: the seat stays
+
+    for member in (voted, conflicted):  # now a conflict with this case's developer
+        pool.interest_declare(actor=admin, member=str(member.pk), organisation=str(setup.org.pk))
+    pool.member_set_active(actor=admin, member=str(leaving.pk), active=False)
+
+    for member in (voted, conflicted, leaving):
+        with pytest.raises(CaseNotFound):
+            access_case(Actor.for_user(member.user), case.id)
+    with pytest.raises(ActionDenied):
+        _vote(setup, conflicted, "not_publish")
+    assert not Seat.objects.filter(referral__case=case, removed_at__isnull=True).exists()
+    assert Vote.objects.filter(seat__member=voted).exists()  # kept, no longer counted
+    vacated = CaseEvent.objects.filter(case=case, tag="case:committee:seat_vacated")
+    assert sorted((e.data["member"], e.data["why"], e.data["vote_set_aside"]) for e in vacated) == sorted(
+        [(voted.pk, "interest", True), (conflicted.pk, "interest", False), (leaving.pk, "deactivated", False)])
+    assert Referral.objects.get(case=case).decided_at is None
+    # Back in the pool, with two others: only the open seats' votes decide, the set-aside one is not counted.
+    pool.member_set_active(actor=admin, member=str(leaving.pk), active=True)
+    seated = [setup.members[3], setup.members[4], leaving]
+    services.committee_select(actor=setup.staff, case=setup.fresh(), members=",".join(str(m.pk) for m in seated))
+    for member, decision in zip(seated, ["publish", "not_publish", "not_publish"], strict=True):
+        _vote(setup, member, decision)
+    decided = CaseEvent.objects.get(case=case, tag="case:committee:decided")
+    assert (decided.data["publish"], decided.data["not_publish"]) == (1, 2)

@@ -42,6 +42,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "case:committee:selected": _("Committee members selected"),
     "case:committee:meeting_scheduled": _("Committee meeting scheduled"),
     "case:committee:voted": _("Committee member voted"),
+    "case:committee:seat_vacated": _("Committee seat vacated (conflict of interest or left the pool)"),
     "case:committee:decided": _("Committee decided"),
     "case:committee:returned": _("Returned from the committee"),
     "case:committee:published": _("Published after the committee"),

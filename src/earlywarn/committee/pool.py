@@ -1,5 +1,6 @@
 """The committee's pool (docs/committee.md): administrators add members and record their declared interests.
-Every change writes a ``CommitteeEvent`` in its transaction."""
+Every change writes a ``CommitteeEvent`` in its transaction; a change that ends seats also writes the cases'
+events."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, User
 from earlywarn.cases.errors import ValidationFailed
+from earlywarn.cases.models import CaseParticipant
 from earlywarn.cases.policy import Action, ActionDenied, Actor, may
-from earlywarn.committee.models import CommitteeEvent, CommitteeMember, DeclaredInterest
+from earlywarn.cases.services import event_record
+from earlywarn.committee.models import CommitteeEvent, CommitteeMember, DeclaredInterest, Seat
 
 
 def _require(actor: Actor) -> None:
@@ -34,6 +38,33 @@ def _member(member_id: str) -> CommitteeMember:
     return member
 
 
+def _vacate_seats(actor: Actor, member: CommitteeMember, why: str, organisation: Organisation | None = None) -> int:
+    """End ``member``'s seats on referrals not yet decided: all of them (``organisation`` None: taken out of the
+    pool), or those on cases where ``organisation`` is a developer (a conflict declared after the seating).
+
+    Their access to the case ends with the seat, the case's history records it, and the coordinator seats someone
+    else. A vote already cast on such a seat no longer counts (only open seats' votes decide) but is kept.
+    """
+    from earlywarn.committee.services import developer_org_ids
+
+    seats = (Seat.objects.filter(member=member, removed_at__isnull=True, referral__ended_at__isnull=True,
+                                 referral__decided_at__isnull=True)
+             .select_related("referral__case", "participant", "vote"))
+    now = timezone.now()
+    vacated = 0
+    for seat in seats:
+        case = seat.referral.case
+        if organisation is not None and organisation.pk not in developer_org_ids(case):
+            continue
+        seat.removed_at = now
+        seat.save(update_fields=["removed_at"])
+        CaseParticipant.objects.filter(pk=seat.participant_id).update(removed_at=now)
+        event_record(case=case, actor=actor, tag="case:committee:seat_vacated",
+                     data={"member": member.pk, "why": why, "vote_set_aside": hasattr(seat, "vote")})
+        vacated += 1
+    return vacated
+
+
 def member_add(*, actor: Actor, email: str = "", note: str = "") -> CommitteeMember:
     """Add the person with this account to the pool (they sign up first, like every other user)."""
     _require(actor)
@@ -52,7 +83,7 @@ def member_add(*, actor: Actor, email: str = "", note: str = "") -> CommitteeMem
 
 
 def member_set_active(*, actor: Actor, member: str = "", active: bool) -> CommitteeMember:
-    """Take a member out of the pool (no new seats; current seats stay) or back in."""
+    """Take a member out of the pool (no new seats; their seats on undecided referrals end) or back in."""
     _require(actor)
     with transaction.atomic():
         row = _member(member)
@@ -60,6 +91,8 @@ def member_set_active(*, actor: Actor, member: str = "", active: bool) -> Commit
             row.active = active
             row.save(update_fields=["active"])
             _event(actor, "committee:member:activated" if active else "committee:member:deactivated", row)
+            if not active:
+                _vacate_seats(actor, row, "deactivated")
     return row
 
 
@@ -82,6 +115,7 @@ def interest_declare(*, actor: Actor, member: str = "", organisation: str = "", 
         if not created:
             raise ValidationFailed(_("This interest is already declared."), field="organisation")
         _event(actor, "committee:interest:declared", row, organisation=str(org.pk))
+        _vacate_seats(actor, row, "interest", org)
     return interest
 
 
