@@ -116,7 +116,7 @@ def test_a_writer_that_cannot_get_the_lock_in_time_fails_as_sqlite_would_and_wri
     with pytest.raises(OperationalError, match="database is locked"):
         _begin(late)
     assert 0.2 <= time.monotonic() - started < 10  # waited its timeout, and then gave up
-    assert late._writer_lock is None  # nothing kept after the refusal
+    assert not late.writer_lock_held  # nothing kept after the refusal
     holder._rollback()
     _begin(late)  # once free, the same connection gets in
     late._rollback()
@@ -156,3 +156,58 @@ def test_django_atomic_blocks_take_and_release_the_lock(database: Path) -> None:
     finally:
         del connections[alias]
         del connections.settings[alias]
+
+
+def test_a_write_outside_a_transaction_queues_on_the_lock_and_a_read_does_not(database: Path) -> None:
+    holder = _wrapper(database)
+    _begin(holder)
+    holder.cursor().execute("INSERT INTO t VALUES (1, 0)")
+    done: dict[str, float] = {}
+
+    def read_then_write() -> None:
+        other = _wrapper(database)  # autocommit: no atomic block
+        other.cursor().execute("SELECT COUNT(*) FROM t").fetchall()
+        done["read"] = time.monotonic()
+        other.cursor().execute("UPDATE t SET at = 1")
+        done["write"] = time.monotonic()
+        assert not other.writer_lock_held
+        other.close()
+
+    thread = threading.Thread(target=read_then_write)
+    thread.start()
+    time.sleep(0.3)
+    assert "read" in done  # reads never wait for the writer lock (WAL)
+    assert "write" not in done  # the autocommit UPDATE waits behind the transaction
+    committed = time.monotonic()
+    holder._commit()
+    thread.join(timeout=5)
+    assert done["write"] >= committed
+    assert holder.cursor().execute("SELECT n, at FROM t").fetchall() == [(1, 1.0)]
+    holder.close()
+    assert not _held(database)
+
+
+def test_the_lock_file_takes_the_databases_permissions(database: Path) -> None:
+    database.chmod(0o640)
+    Path(f"{database}-writer.lock").unlink()  # made by the fixture's CREATE TABLE: start without one
+    writer = _wrapper(database)
+    _begin(writer)
+    writer._rollback()
+    writer.close()
+    assert (Path(f"{database}-writer.lock").stat().st_mode & 0o777) == 0o640
+
+
+def test_a_kept_connection_is_not_reused_once_the_database_file_was_replaced(database: Path, tmp_path: Path) -> None:
+    import shutil
+
+    kept = _wrapper(database)
+    kept.ensure_connection()
+    assert kept.is_usable()
+    restored = tmp_path / "restored.sqlite3"
+    shutil.copy(database, restored)
+    restored.replace(database)  # a restore: a new file under the same name
+    assert not kept.is_usable()
+    kept.close()
+    kept.ensure_connection()
+    assert kept.is_usable()
+    kept.close()
