@@ -109,3 +109,22 @@ def test_the_finder_sees_the_published_status_and_staff_the_internal_state(handl
         shown[who] = page[start:page.index("<", start)]
     assert shown[finder] == published
     assert shown[handler] == internal
+
+
+def test_a_coordinator_who_reported_a_website_sees_its_state_only_as_its_finder(coordinator):
+    """Coordinators work the product flow: their own website report is theirs as a finder, not as staff."""
+    from earlywarn.cases.policy import Actor
+
+    own = factories.submit("website", actor=Actor.for_user(coordinator))
+    product = factories.submit("product")
+    Authenticator.objects.create(user=coordinator, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(coordinator)
+    listed = {c["id"]: c for c in client.get("/api/v1/cases").json()}
+    assert listed[str(own.case.id)]["state"] is None  # shown as its finder sees it
+    assert listed[str(product.case.id)]["state"] == "received"
+    by_state = {c["id"] for c in client.get("/api/v1/cases?state=received").json()}
+    assert by_state == {str(product.case.id)}
+    queue = client.get("/console/?state=all").content.decode()
+    assert product.case.tracking_id in queue
+    assert own.case.tracking_id not in queue

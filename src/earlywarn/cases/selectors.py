@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from earlywarn.cases.errors import ValidationFailed
-from earlywarn.cases.flows import FLOWS, PRODUCT_CATEGORIES, WEBSITE_CATEGORIES
+from earlywarn.cases.flows import FLOWS, PRODUCT_CATEGORIES, WEBSITE_CATEGORIES, Flow
 from earlywarn.cases.models import Attachment, Case, CaseEvent
 from earlywarn.cases.policy import Action, Actor, can, cases_visible_to
 
@@ -28,24 +28,33 @@ def _in_category(category: str) -> Q:
     return matched
 
 
+def workflow_flows(actor: Actor) -> list[str]:
+    """The flows whose cases' internal workflow (states, audit trail) this actor reads as staff."""
+    return [flow.value for flow in Flow if actor.staff_may(Action.CASE_EVENTS_VIEW, Case(flow=flow.value))]
+
+
 def case_list_for_actor(actor: Actor, *, flow: str | None = None, state: str | None = None,
-                        category: str | None = None) -> QuerySet[Case]:
+                        category: str | None = None, workflow_only: bool = False) -> QuerySet[Case]:
     """The actor's cases, optionally in one flow, published category or sub-status, or (staff) internal state.
 
-    ``state`` filters on the internal workflow state, which only staff see (``state_shown``); everyone can filter
-    on what they are shown, the published ``category``.
+    ``state`` filters on the internal workflow state, which only staff see (``state_shown``), and only in the flows
+    they work on; ``workflow_only`` keeps just those cases (the staff queue, which shows the state). Everyone can
+    filter on what they are shown, the published ``category``.
     """
     cases = cases_visible_to(actor)
     if flow:
         cases = cases.filter(flow=flow)
+    if state or workflow_only:
+        flows = workflow_flows(actor)
+        if state and not flows:
+            raise ValidationFailed(_("Only staff can filter by the internal state."), field="state")
+        cases = cases.filter(flow__in=flows)
+        if state:
+            cases = cases.filter(state=state)
     if category:
         if category not in _CATEGORY_CODES:
             raise ValidationFailed(_("Unknown category."), field="category")
         cases = cases.filter(_in_category(category))
-    if state:
-        if not actor.is_staff:
-            raise ValidationFailed(_("Only staff can filter by the internal state."), field="state")
-        cases = cases.filter(state=state)
     return cases.order_by("-created_at")
 
 

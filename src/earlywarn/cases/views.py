@@ -71,7 +71,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     state: str | None = request.GET.get("state") or default
     if state == "all":
         state = None
-    cases = case_list_for_actor(actor, flow=flow, state=state)[:200]
+    cases = case_list_for_actor(actor, flow=flow, state=state, workflow_only=True)[:200]
     labels: dict[str, str] = {}
     for definition in FLOWS.values():
         for code, declared in definition.states.items():
