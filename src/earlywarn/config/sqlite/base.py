@@ -9,8 +9,8 @@ Here every writer first takes an exclusive ``flock`` on ``<database>-writer.lock
 transaction (``atomic``, which starts with ``BEGIN IMMEDIATE``) from its start to ``COMMIT``/``ROLLBACK``, and a
 single writing statement outside ``atomic`` (an ``UPDATE`` in autocommit) for that statement; reads take nothing.
 The kernel gives the lock back if the process dies, and closing the connection gives it back too. A waiting
-writer polls the lock every 0.2-2 ms, so it goes in within about a millisecond of the previous one. SQLite's own
-locking stays in force underneath, for other programs opening the file. A writer that cannot get the lock within
+writer polls the lock every 0.1-0.5 ms, so it goes in within half a millisecond of the previous one. SQLite's
+own locking stays in force underneath, for other programs opening the file. A writer that cannot get the lock within
 the connection's ``timeout`` fails with ``database is locked``, as SQLite would.
 
 Also: a connection kept between requests (``CONN_MAX_AGE``) is reused only while the database file is still the
@@ -30,8 +30,8 @@ from typing import Any
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-_FIRST_WAIT = 0.0002
-_LONGEST_WAIT = 0.002
+_FIRST_WAIT = 0.0001
+_LONGEST_WAIT = 0.0005
 # Statements that never write on their own: reads, and transaction control (a raw BEGIN through a cursor is not
 # ours to hold the lock for; Django's own BEGIN goes through _start_transaction_under_autocommit).
 _NOT_A_WRITE = ("SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "END")
