@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -47,23 +48,20 @@ class CursorWrapper(base.SQLiteCursorWrapper):
             return False
         return not str(query).lstrip()[:9].upper().startswith(_NOT_A_WRITE)
 
-    def execute(self, query: str, params: Any = None) -> Any:
+    def _run(self, query: str, run: Callable[[], Any]) -> Any:
         if not self._write(query):
-            return super().execute(query, params)
+            return run()
         self.wrapper.writer_lock_acquire()
         try:
-            return super().execute(query, params)
+            return run()
         finally:
             self.wrapper.writer_lock_release()
 
+    def execute(self, query: str, params: Any = None) -> Any:
+        return self._run(query, lambda: super(CursorWrapper, self).execute(query, params))
+
     def executemany(self, query: str, param_list: Any) -> Any:
-        if not self._write(query):
-            return super().executemany(query, param_list)
-        self.wrapper.writer_lock_acquire()
-        try:
-            return super().executemany(query, param_list)
-        finally:
-            self.wrapper.writer_lock_release()
+        return self._run(query, lambda: super(CursorWrapper, self).executemany(query, param_list))
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
