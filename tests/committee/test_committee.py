@@ -312,8 +312,69 @@ def test_a_declared_conflict_or_leaving_the_pool_ends_the_seats_on_undecided_cas
     # Back in the pool, with two others: only the open seats' votes decide, the set-aside one is not counted.
     pool.member_set_active(actor=admin, member=str(leaving.pk), active=True)
     seated = [setup.members[3], setup.members[4], leaving]
-    services.committee_select(actor=setup.staff, case=setup.fresh(), members=",".join(str(m.pk) for m in seated))
+    services.committee_select(actor=setup.staff, case=setup.fresh())  # the proposal fills the empty seats
+    assert {s.member for s in Seat.objects.filter(referral__case=case, removed_at__isnull=True)} == set(seated)
     for member, decision in zip(seated, ["publish", "not_publish", "not_publish"], strict=True):
         _vote(setup, member, decision)
     decided = CaseEvent.objects.get(case=case, tag="case:committee:decided")
     assert (decided.data["publish"], decided.data["not_publish"]) == (1, 2)
+
+
+def test_the_proposal_fills_only_the_empty_seat_and_keeps_a_member_who_voted(setup):
+    from earlywarn.committee import pool
+
+    case = _seated(setup)
+    voted, conflicted = setup.members[:2]
+    _vote(setup, voted, "publish")
+    pool.interest_declare(actor=Actor.for_user(setup.admin), member=str(conflicted.pk), organisation=str(setup.org.pk))
+    from django.test import Client
+
+    console = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    console.force_login(setup.coordinator)
+    page = console.get(f"/console/cases/{case.id}/").content.decode()
+    assert "3 席のうち 2 席しか埋まっていません" in page  # the coordinator sees the empty seat
+    services.committee_select(actor=setup.staff, case=setup.fresh())
+    assert "committee-vacancy" not in console.get(f"/console/cases/{case.id}/").content.decode()
+    open_seats = Seat.objects.filter(referral__case=case, removed_at__isnull=True)
+    members = set(open_seats.values_list("member_id", flat=True))
+    assert len(members) == 3
+    assert {voted.pk, setup.members[2].pk} <= members
+    assert conflicted.pk not in members
+    assert Vote.objects.filter(seat__member=voted, seat__removed_at__isnull=True).exists()  # the vote still counts
+
+
+def test_a_conflict_ends_access_after_an_advisory_decision_too(setup, settings):
+    from earlywarn.committee import pool
+
+    settings.EARLYWARN = {**settings.EARLYWARN, "COMMITTEE_BINDING": False}
+    case = _seated(setup)
+    for member in setup.members[:3]:
+        _vote(setup, member, "publish")
+    referral = Referral.objects.get(case=case)
+    assert referral.decided_at is not None
+    assert referral.ended_at is None  # advisory: waits for the coordinator
+    member = setup.members[0]
+    pool.interest_declare(actor=Actor.for_user(setup.admin), member=str(member.pk), organisation=str(setup.org.pk))
+    with pytest.raises(CaseNotFound):
+        access_case(Actor.for_user(member.user), case.id)
+    event = CaseEvent.objects.get(case=case, tag="case:committee:seat_vacated")
+    assert event.data == {"member": member.pk, "why": "interest", "vote_set_aside": False}  # counted already
+    assert Referral.objects.get(case=case).decision == "publish"
+
+
+def test_a_developer_brought_in_during_the_review_unseats_a_member_tied_to_it(setup):
+    from earlywarn.accounts.models import OrganisationKind
+    from earlywarn.committee import pool
+    from tests import factories
+
+    case = _seated(setup)
+    supplier = factories.OrganisationFactory(kind=OrganisationKind.DEVELOPER, name="部品供給株式会社",
+                                             contact_email="psirt@supplier.example.test")
+    member = setup.members[1]
+    pool.interest_declare(actor=Actor.for_user(setup.admin), member=str(member.pk), organisation=str(supplier.pk))
+    assert access_case(Actor.for_user(member.user), case.id)  # not a party yet
+    coordination.developer_add(actor=setup.staff, case=setup.fresh(), organisations=str(supplier.pk))
+    with pytest.raises(CaseNotFound):
+        access_case(Actor.for_user(member.user), case.id)
+    event = CaseEvent.objects.get(case=case, tag="case:committee:seat_vacated")
+    assert (event.data["member"], event.data["why"]) == (member.pk, "developer_added")

@@ -8,15 +8,13 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from earlywarn.accounts.models import Organisation, User
-from earlywarn.cases.errors import ValidationFailed
-from earlywarn.cases.models import CaseParticipant
+from earlywarn.cases.errors import ValidationFailed, clean_text
 from earlywarn.cases.policy import Action, ActionDenied, Actor, may
-from earlywarn.cases.services import event_record
-from earlywarn.committee.models import CommitteeEvent, CommitteeMember, DeclaredInterest, Seat
+from earlywarn.committee.models import CommitteeEvent, CommitteeMember, DeclaredInterest
+from earlywarn.committee.vacancies import seats_vacate
 
 
 def _require(actor: Actor) -> None:
@@ -38,39 +36,10 @@ def _member(member_id: str) -> CommitteeMember:
     return member
 
 
-def _vacate_seats(actor: Actor, member: CommitteeMember, why: str, organisation: Organisation | None = None) -> int:
-    """End ``member``'s seats on referrals not yet decided: all of them (``organisation`` None: taken out of the
-    pool), or those on cases where ``organisation`` is a developer (a conflict declared after the seating).
-
-    Their access to the case ends with the seat, the case's history records it, and the coordinator seats someone
-    else. A vote already cast on such a seat no longer counts (only open seats' votes decide) but is kept.
-    """
-    from earlywarn.committee.services import developer_org_ids
-
-    seats = (Seat.objects.filter(member=member, removed_at__isnull=True, referral__ended_at__isnull=True,
-                                 referral__decided_at__isnull=True)
-             .select_related("referral__case", "participant", "vote"))
-    now = timezone.now()
-    vacated = 0
-    for seat in seats:
-        case = seat.referral.case
-        if organisation is not None and organisation.pk not in developer_org_ids(case):
-            continue
-        seat.removed_at = now
-        seat.save(update_fields=["removed_at"])
-        CaseParticipant.objects.filter(pk=seat.participant_id).update(removed_at=now)
-        event_record(case=case, actor=actor, tag="case:committee:seat_vacated",
-                     data={"member": member.pk, "why": why, "vote_set_aside": hasattr(seat, "vote")})
-        vacated += 1
-    return vacated
-
-
 def member_add(*, actor: Actor, email: str = "", note: str = "") -> CommitteeMember:
     """Add the person with this account to the pool (they sign up first, like every other user)."""
     _require(actor)
-    note = (note or "").strip()
-    if len(note) > 300:
-        raise ValidationFailed(_("The text is too long."), field="note")
+    note = clean_text(note, "note", 300)
     user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
     if user is None:
         raise ValidationFailed(_("No account has this e-mail address: the person signs up first."), field="email")
@@ -92,7 +61,7 @@ def member_set_active(*, actor: Actor, member: str = "", active: bool) -> Commit
             row.save(update_fields=["active"])
             _event(actor, "committee:member:activated" if active else "committee:member:deactivated", row)
             if not active:
-                _vacate_seats(actor, row, "deactivated")
+                seats_vacate(actor, why="deactivated", member=row, conflicts_only=False)
     return row
 
 
@@ -106,16 +75,14 @@ def interest_declare(*, actor: Actor, member: str = "", organisation: str = "", 
         org = None
     if org is None:
         raise ValidationFailed(_("Choose an organisation from the list."), field="organisation")
-    note = (note or "").strip()
-    if len(note) > 300:
-        raise ValidationFailed(_("The text is too long."), field="note")
+    note = clean_text(note, "note", 300)
     with transaction.atomic():
         interest, created = DeclaredInterest.objects.get_or_create(member=row, organisation=org,
                                                                    defaults={"note": note})
         if not created:
             raise ValidationFailed(_("This interest is already declared."), field="organisation")
         _event(actor, "committee:interest:declared", row, organisation=str(org.pk))
-        _vacate_seats(actor, row, "interest", org)
+        seats_vacate(actor, why="interest", member=row)
     return interest
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from earlywarn.cases.models import Case
 from earlywarn.cases.policy import Action, Actor, can, cases_visible_to, submission_visible_to
 from earlywarn.committee.models import CommitteeMember, Meeting, Referral, Seat
-from earlywarn.committee.services import committee_proposal, committee_size, conflicted_member_ids, open_referral
+from earlywarn.committee.services import committee_fill, committee_size, conflicted_member_ids, open_referral
 
 
 def seats_of(actor: Actor) -> QuerySet[Seat]:
@@ -66,8 +66,7 @@ def panel_context(actor: Actor, case: Case) -> dict[str, Any]:
         return context
     seats = list(referral.seats.filter(removed_at__isnull=True).select_related("member__user", "vote"))
     conflicted = conflicted_member_ids(case)
-    seated = {s.member_id for s in seats}
-    proposal = {m.pk for m in committee_proposal(case)} if not seats else seated
+    proposal = {m.pk for m in committee_fill(case)}  # the seated ones, and who would fill the empty seats
     context.update({
         "committee_seats": seats, "committee_size": committee_size(),
         "committee_candidates": [(m, m.pk in conflicted, m.pk in proposal) for m in

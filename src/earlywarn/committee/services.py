@@ -148,14 +148,26 @@ def committee_refer(*, actor: Actor, case: Case, reason_code: str = "", reason: 
                            data={"referral_reason": reason_code, "eol_case": eol_case})
 
 
+def committee_fill(case: Case) -> list[CommitteeMember]:
+    """The members now seated on the open referral, then the proposal for the empty seats (a seat ends when its
+    member declares a conflict or leaves the pool)."""
+    referral = open_referral(case)
+    kept = ([s.member for s in referral.seats.filter(removed_at__isnull=True).select_related("member__user")]
+            if referral else [])
+    size = committee_size()
+    seated = {m.pk for m in kept}
+    return kept + [m for m in committee_proposal(case, size + len(kept)) if m.pk not in seated][: size - len(kept)]
+
+
 def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Seat]:
-    """Seat the committee for a case: the members named (ids), or the platform's conflict-free proposal when none
-    is named. Members without a vote who are not named again leave the case."""
+    """Seat the committee for a case: the members named (ids), or, when none is named, those seated now and the
+    platform's conflict-free proposal for the empty seats. Members without a vote who are not named again leave
+    the case."""
     require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
     size = committee_size()
     ids = _member_ids(members)
     if not ids:
-        chosen = committee_proposal(case, size)
+        chosen = committee_fill(case)
         if len(chosen) < size:
             raise ValidationFailed(
                 _("Only %(count)s members of the pool can sit on this case without a conflict; %(size)s are needed.")

@@ -111,7 +111,12 @@ def developer_add(*, actor: Actor, case: Case, organisations: str = "", name: st
         raise ValidationFailed(_("Choose a value from the list."), field="language")
     developers = _developers(organisations, name, email)
     with transaction.atomic():
-        return _notify(actor, case, developers, language or "ja")
+        notified = _notify(actor, case, developers, language or "ja")
+        # Under the committee's review: a member tied to the new developer can no longer sit on the case.
+        from earlywarn.committee.vacancies import seats_vacate
+
+        seats_vacate(actor, why="developer_added", case=case)
+        return notified
 
 
 def own_notices(actor: Actor, case: Case, organisation: str = "") -> list[DeveloperNotice]:
