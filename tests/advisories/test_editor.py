@@ -3,6 +3,7 @@ through advisory_update; bad input answers 422 in the user's language and saves 
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -200,3 +201,22 @@ def test_a_negative_row_count_deletes_nothing(author, draft, prefix):
     response = client_for(author).post(_edit_url(draft), post_data(draft, **{f"{prefix}-TOTAL_FORMS": "-5"}))
     assert response.status_code == 422
     assert _state(draft) == before
+
+
+def test_the_error_summary_numbers_formset_rows_and_skips_rows_being_deleted(author, draft):
+    data = post_data(draft, **{"vuln-0-cve": "CVE-1"})
+    response = client_for(author).post(_edit_url(draft), data, headers={"accept-language": "ja"})
+    html = response.content.decode()
+    summary = html[html.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert re.search(r"CVE[^<]* \(1\): ", summary), summary  # the row's number after the label
+    # The same bad row, ticked for deletion, beside a real problem in the second product row.
+    deleting = post_data(draft, **{"vuln-0-cve": "CVE-1", "vuln-0-DELETE": "on", "prod-1-purl": "npm/widgetlib"})
+    response = client_for(author).post(_edit_url(draft), deleting, headers={"accept-language": "ja"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    summary = html[html.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert "修正が必要な箇所が 1 か所あります" in summary
+    assert "(2): この package URL（purl）は正しくありません" in summary
+    assert "CVE-2026-12345" not in summary

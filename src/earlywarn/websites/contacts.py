@@ -105,7 +105,9 @@ def contact_record(*, actor: Actor, case: Case, data: dict[str, str]) -> Website
     name = clean_text(data.get("name", ""), "name", 200)
     schemes = ("https://", "http://") if settings.EARLYWARN["SECURITY_TXT_ALLOW_HTTP"] else ("https://",)
     if encryption and not encryption.lower().startswith(schemes):
-        raise ValidationFailed(_("Enter an https address."), field="encryption")
+        # security.txt also allows openpgp4fpr: and dns: values; the platform fetches keys over https only.
+        raise ValidationFailed(_("Give the address the key can be downloaded from (https://…); a fingerprint or a "
+                                 "dns: value cannot be fetched: paste the key itself instead."), field="encryption")
     with transaction.atomic():
         operator = _operator_for(case, data)
         contact = WebsiteContact.objects.create(

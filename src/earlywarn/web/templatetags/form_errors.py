@@ -10,15 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms, template
+from django.forms.formsets import DELETION_FIELD_NAME
 
 register = template.Library()
 
 
-def _problems(form: forms.BaseForm) -> list[tuple[str, str]]:
+def _problems(form: forms.BaseForm, row: int | None = None) -> list[tuple[str, str]]:
+    """(anchor, text) of each problem; ``row``: the form's number in its formset, said after each label."""
     out: list[tuple[str, str]] = [("", str(message)) for message in form.non_field_errors()]
     for field in form:
         if field.errors:
-            out.append((field.id_for_label or "", f"{field.label}: {field.errors[0]}"))
+            label = f"{field.label} ({row})" if row is not None else str(field.label)
+            out.append((field.id_for_label or "", f"{label}: {field.errors[0]}"))
     return out
 
 
@@ -28,8 +31,10 @@ def error_summary(*forms_or_formsets: Any) -> dict[str, Any]:
     for item in forms_or_formsets:
         if isinstance(item, forms.BaseFormSet):
             problems += [("", str(message)) for message in item.non_form_errors()]
-            for form in item.forms:
-                problems += _problems(form)
+            for number, form in enumerate(item.forms, start=1):
+                if item.can_delete and getattr(form, "cleaned_data", {}).get(DELETION_FIELD_NAME):
+                    continue  # a row being deleted has nothing to correct
+                problems += _problems(form, number)
         elif isinstance(item, forms.BaseForm):
             problems += _problems(item)
     return {"problems": problems}
