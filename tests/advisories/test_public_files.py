@@ -443,6 +443,20 @@ def test_serve_runs_uvicorn_with_the_asgi_application_and_gunicorn_with_threads(
     assert threaded[threaded.index("--threads") + 1] == "4"
 
 
+def test_forwarded_headers_are_believed_only_behind_a_proxy(monkeypatch):
+    """Not behind a proxy, no X-Forwarded-* header may make a request https or another client (uvicorn and
+    gunicorn believe them from 127.0.0.1 by default)."""
+    from earlywarn.config import cli
+
+    monkeypatch.delenv("EARLYWARN_BEHIND_PROXY", raising=False)
+    assert "--no-proxy-headers" in cli.web_argv("127.0.0.1", 8000, workers=1)
+    threaded = cli.web_argv("127.0.0.1", 8000, workers=1, threads=4)
+    assert threaded[threaded.index("--forwarded-allow-ips") + 1] == ""  # no address trusted
+    monkeypatch.setenv("EARLYWARN_BEHIND_PROXY", "true")
+    assert "--proxy-headers" in cli.web_argv("127.0.0.1", 8000, workers=1)
+    assert "--forwarded-allow-ips" not in cli.web_argv("127.0.0.1", 8000, workers=1, threads=4)
+
+
 # --- the build after an upgrade -------------------------------------------------------------------------------
 
 def test_after_a_settings_change_the_worker_writes_the_new_build_once(served, settings):

@@ -36,13 +36,21 @@ def web_argv(host: str, port: int, *, workers: int, threads: int = 1, access_log
     """The production web server: uvicorn (httptools, uvloop), which keeps connections alive and answers published
     advisories from their files on the event loop, Django for the rest (config/asgi.py, docs/advisories.md
     "Serving"). With ``threads`` > 1: gunicorn's threaded worker and the WSGI application (same fast path)."""
+    # X-Forwarded-* are believed only with EARLYWARN_BEHIND_PROXY (as Django's SECURE_PROXY_SSL_HEADER), and then
+    # from the proxy's addresses (FORWARDED_ALLOW_IPS, default 127.0.0.1): otherwise any local process could make a
+    # request look like https or like another client to the rate limits.
+    from earlywarn.config.env import env_bool
+
+    proxied = env_bool("EARLYWARN_BEHIND_PROXY", default=False)
     if threads > 1:
         return [sys.executable, "-m", "gunicorn", "earlywarn.config.wsgi:application", "--worker-class", "gthread",
                 "--threads", str(threads), "--bind", f"{host}:{port}", "--workers", str(workers),
-                "--access-logfile", "-" if access_log else "/dev/null", "--graceful-timeout", "10"]
+                "--access-logfile", "-" if access_log else "/dev/null", "--graceful-timeout", "10",
+                *([] if proxied else ["--forwarded-allow-ips", ""])]
     return [sys.executable, "-m", "uvicorn", "earlywarn.config.asgi:application", "--host", host, "--port", str(port),
             "--workers", str(workers), "--lifespan", "on", "--timeout-graceful-shutdown", "10",
-            "--access-log" if access_log else "--no-access-log"]
+            "--access-log" if access_log else "--no-access-log",
+            "--proxy-headers" if proxied else "--no-proxy-headers"]
 
 
 def _hint_public_files() -> None:
