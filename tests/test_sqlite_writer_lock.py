@@ -211,3 +211,27 @@ def test_a_kept_connection_is_not_reused_once_the_database_file_was_replaced(dat
     kept.ensure_connection()
     assert kept.is_usable()
     kept.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_copies_the_write_ahead_log_and_requests_leave_it_to_the_worker() -> None:
+    """Web processes checkpoint only past 10,000 pages; the worker's checkpoint (PASSIVE) copies the log."""
+    from django.db import connection
+
+    from earlywarn.config.worker import wal_checkpoint
+    from tests.factories import submit
+
+    for _ in range(3):
+        submit("product")
+    result = wal_checkpoint()
+    if connection.vendor != "sqlite":
+        assert result is None  # PostgreSQL manages its own log
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone() == (10000,)
+    assert result is not None
+    busy, frames, copied = result
+    assert busy == 0
+    assert frames > 0
+    assert copied == frames  # nobody reading: the whole log went into the database

@@ -130,6 +130,10 @@ def process_cpu() -> float:
 class Database:
     label = ""
 
+    @contextlib.contextmanager
+    def checkpointing(self) -> Iterator[None]:
+        yield
+
     def env(self) -> dict[str, str]:
         return {}
 
@@ -155,6 +159,25 @@ class SqliteDatabase(Database):
 
     def describe(self) -> str:
         return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL, BEGIN IMMEDIATE)"
+
+    @contextlib.contextmanager
+    def checkpointing(self) -> Iterator[None]:
+        """What `earlywarn worker` does beside the web processes: a PASSIVE WAL checkpoint every second (no task
+        worker runs here, so that the outbox rows stay countable; the web processes leave checkpoints to it)."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            with contextlib.closing(sqlite3.connect(self.path, timeout=20)) as conn:
+                while not stop.wait(1.0):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+        thread = threading.Thread(target=loop, daemon=True, name="checkpoint")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
 
 class PostgresDatabase(Database):
@@ -457,7 +480,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[dict[str, Any]]:
                        env=env, cwd=ROOT, check=True)
         for config in args.server:
             log(f"{kind}: gunicorn {config.label} on port {port}, {args.clients} clients")
-            with server(config, env, port, data_dir / "gunicorn.log"):
+            with server(config, env, port, data_dir / "gunicorn.log"), db.checkpointing():
                 pre = preflight(port)
                 log(f"{kind}: preflight: anonymous POST without a CSRF cookie → "
                     f"{pre['without_csrf_cookie']['status']}, with the CSRF cookie and header → "

@@ -60,6 +60,25 @@ def _sweep_forever(every: float, stop: threading.Event) -> None:
             connection.close()
 
 
+def wal_checkpoint() -> tuple[int, int, int] | None:
+    """On SQLite, copy the write-ahead log into the database without waiting for anyone (PASSIVE): (busy, frames in
+    the log, frames copied). None on other databases. Web processes leave this to the worker (settings.py)."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, frames, copied = cursor.fetchone()
+    return int(busy), int(frames), int(copied)
+
+
+def _checkpoint_forever(every: float, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        try:
+            wal_checkpoint()
+        except DatabaseError:
+            logger.exception("WAL checkpoint failed; trying again in %ss", every)
+
+
 def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None) -> None:
     """Run tasks until stopped (or, with ``batch``, until the queue is empty), sweeping stalled tasks."""
     lease = knob_int("TASK_LEASE_SECONDS")
@@ -73,6 +92,9 @@ def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | N
         worker.configure_signals()
         threading.Thread(target=_sweep_forever, args=(max(1.0, lease / 4), stop), daemon=True,
                          name="earlywarn-sweep").start()
+        if connection.vendor == "sqlite":
+            threading.Thread(target=_checkpoint_forever, args=(1.0, stop), daemon=True,
+                             name="earlywarn-checkpoint").start()
     try:
         worker.run()
     finally:
