@@ -378,3 +378,16 @@ def test_a_developer_brought_in_during_the_review_unseats_a_member_tied_to_it(se
         access_case(Actor.for_user(member.user), case.id)
     event = CaseEvent.objects.get(case=case, tag="case:committee:seat_vacated")
     assert (event.data["member"], event.data["why"]) == (member.pk, "developer_added")
+
+
+def test_the_fill_never_seats_more_than_the_size_nor_keeps_a_member_who_joined_a_developer(setup, settings):
+    case = _seated(setup)
+    tied = setup.members[0]
+    Membership.objects.create(user=tied.user, organisation=setup.org, role=Role.MEMBER)  # a tie, not declared
+    settings.EARLYWARN = {**settings.EARLYWARN, "COMMITTEE_SIZE": 2}  # lowered after the seating
+    filled = services.committee_fill(Case.objects.get(pk=case.pk))
+    assert len(filled) == 2
+    assert tied not in filled
+    services.committee_select(actor=setup.staff, case=setup.fresh())
+    seated = set(Seat.objects.filter(referral__case=case, removed_at__isnull=True).values_list("member_id", flat=True))
+    assert seated == {setup.members[1].pk, setup.members[2].pk}

@@ -161,7 +161,8 @@ def cases_transition_bulk(*, actor: Actor, case_ids: Iterable[Any], action: str,
     if not ids:
         raise ValidationFailed(_("Choose at least one case."), field="cases")
     with transaction.atomic():
-        cases = list(Case.objects.select_for_update().select_related("report").filter(pk__in=ids, flow=flow))
+        cases = list(Case.objects.select_for_update().select_related("report").filter(pk__in=ids, flow=flow)
+                     .order_by("pk"))  # one lock order for every multi-case lock (committee/vacancies.py)
         if len(cases) != len(ids):
             raise ValidationFailed(_("Some of the chosen cases do not exist or are not in this flow."),
                                    field="cases")

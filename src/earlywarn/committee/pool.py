@@ -52,7 +52,8 @@ def member_add(*, actor: Actor, email: str = "", note: str = "") -> CommitteeMem
 
 
 def member_set_active(*, actor: Actor, member: str = "", active: bool) -> CommitteeMember:
-    """Take a member out of the pool (no new seats; their seats on undecided referrals end) or back in."""
+    """Take a member out of the pool (no new seats; their seats on referrals not ended end) or back in. The
+    member's row is updated (locked) before the cases, the order committee_select keeps too."""
     _require(actor)
     with transaction.atomic():
         row = _member(member)
@@ -77,6 +78,8 @@ def interest_declare(*, actor: Actor, member: str = "", organisation: str = "", 
         raise ValidationFailed(_("Choose an organisation from the list."), field="organisation")
     note = clean_text(note, "note", 300)
     with transaction.atomic():
+        # The member first, then (vacating) the cases they sit on: the order committee_select keeps too.
+        list(CommitteeMember.objects.select_for_update().filter(pk=row.pk))
         interest, created = DeclaredInterest.objects.get_or_create(member=row, organisation=org,
                                                                    defaults={"note": note})
         if not created:

@@ -154,9 +154,11 @@ def committee_fill(case: Case) -> list[CommitteeMember]:
     referral = open_referral(case)
     kept = ([s.member for s in referral.seats.filter(removed_at__isnull=True).select_related("member__user")]
             if referral else [])
-    size = committee_size()
+    conflicted = conflicted_member_ids(case)
+    kept = [m for m in kept if m.pk not in conflicted][: committee_size()]
     seated = {m.pk for m in kept}
-    return kept + [m for m in committee_proposal(case, size + len(kept)) if m.pk not in seated][: size - len(kept)]
+    missing = max(0, committee_size() - len(kept))
+    return kept + [m for m in committee_proposal(case, committee_size() + len(kept)) if m.pk not in seated][:missing]
 
 
 def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Seat]:
@@ -164,53 +166,76 @@ def committee_select(*, actor: Actor, case: Case, members: str = "") -> list[Sea
     platform's conflict-free proposal for the empty seats. Members without a vote who are not named again leave
     the case."""
     require_product(actor, case, Action.CASE_COORDINATE, BEFORE_COMMITTEE)
-    size = committee_size()
     ids = _member_ids(members)
+    with transaction.atomic():
+        locked, referral = _undecided(case)  # chosen under the case's lock: a vacancy cannot slip in between
+        chosen = _chosen(locked, referral, ids)
+        return _seat(actor, locked, referral, chosen, proposed=not ids)
+
+
+def _lock_new_members(referral: Referral, ids: list[int]) -> None:
+    """Lock the rows of members about to be seated (not those seated already: a declaration locks the member,
+    then the cases it sits on, so locking a seated member here could deadlock with it). A declaration or a
+    deactivation of one of them then either committed before, and is seen below, or waits for this seating and
+    then vacates it (committee/vacancies.py)."""
+    seated = set(referral.seats.filter(removed_at__isnull=True).values_list("member_id", flat=True))
+    new = sorted(set(ids) - seated)
+    list(CommitteeMember.objects.select_for_update(of=("self",)).filter(pk__in=new).order_by("pk"))
+
+
+def _chosen(case: Case, referral: Referral, ids: list[int]) -> list[CommitteeMember]:
+    size = committee_size()
     if not ids:
-        chosen = committee_fill(case)
+        _lock_new_members(referral, [m.pk for m in committee_fill(case)])
+        chosen = committee_fill(case)  # again, now that the newcomers are locked
         if len(chosen) < size:
             raise ValidationFailed(
                 _("Only %(count)s members of the pool can sit on this case without a conflict; %(size)s are needed.")
                 % {"count": len(chosen), "size": size}, field="members")
-    else:
-        found = {m.pk: m for m in CommitteeMember.objects.filter(pk__in=ids, active=True).select_related("user")}
-        if len(found) != len(ids):
-            raise ValidationFailed(_("Choose committee members from the list."), field="members")
-        chosen = [found[i] for i in ids]
-        conflicted = conflicted_member_ids(case)
-        refused = [_member_name(m) for m in chosen if m.pk in conflicted]
-        if refused:
-            raise ValidationFailed(
-                _("%(names)s cannot sit on this case: a declared interest in, or a tie to, a party of the case.")
-                % {"names": ", ".join(refused)}, field="members")
-        if len(chosen) != size:
-            raise ValidationFailed(_("Select exactly %(size)s members.") % {"size": size}, field="members")
-    with transaction.atomic():
-        locked, referral = _undecided(case)
-        now = timezone.now()
-        current = {s.member_id: s for s in referral.seats.filter(removed_at__isnull=True)
-                   .select_related("member__user", "participant", "vote")}
-        wanted = {m.pk for m in chosen}
-        for member_id, seat in current.items():
-            if member_id in wanted:
-                continue
-            if hasattr(seat, "vote"):
-                raise ValidationFailed(_("%(name)s has voted and stays on this case.")
-                                       % {"name": _member_name(seat.member)}, field="members")
-            seat.removed_at = now
-            seat.save(update_fields=["removed_at"])
-            CaseParticipant.objects.filter(pk=seat.participant_id).update(removed_at=now)
-        for member in chosen:
-            if member.pk in current:
-                continue
-            participant = CaseParticipant.objects.create(case=locked, role=ParticipantRole.COMMITTEE,
-                                                         user=member.user, added_at=now)
-            Seat.objects.create(referral=referral, member=member, participant=participant, selected_at=now)
-            mail_enqueue(template="committee_seated", to=member.user.email, language=member.user.language,
-                         case=locked, context={"tracking_id": locked.tracking_id})
-        event_record(case=locked, actor=actor, tag="case:committee:selected",
-                     data={"members": sorted(wanted), "proposed": not ids})
-        return list(referral.seats.filter(removed_at__isnull=True))
+        return chosen
+    _lock_new_members(referral, ids)
+    found = {m.pk: m for m in CommitteeMember.objects.filter(pk__in=ids, active=True).select_related("user")}
+    if len(found) != len(ids):
+        raise ValidationFailed(_("Choose committee members from the list."), field="members")
+    chosen = [found[i] for i in ids]
+    conflicted = conflicted_member_ids(case)
+    refused = [_member_name(m) for m in chosen if m.pk in conflicted]
+    if refused:
+        raise ValidationFailed(
+            _("%(names)s cannot sit on this case: a declared interest in, or a tie to, a party of the case.")
+            % {"names": ", ".join(refused)}, field="members")
+    if len(chosen) != size:
+        raise ValidationFailed(_("Select exactly %(size)s members.") % {"size": size}, field="members")
+    return chosen
+
+
+def _seat(actor: Actor, locked: Case, referral: Referral, chosen: list[CommitteeMember], *,
+          proposed: bool) -> list[Seat]:
+    """Seat ``chosen`` on the locked case's open referral (inside the caller's transaction)."""
+    now = timezone.now()
+    current = {s.member_id: s for s in referral.seats.filter(removed_at__isnull=True)
+               .select_related("member__user", "participant", "vote")}
+    wanted = {m.pk for m in chosen}
+    for member_id, seat in current.items():
+        if member_id in wanted:
+            continue
+        if hasattr(seat, "vote"):
+            raise ValidationFailed(_("%(name)s has voted and stays on this case.")
+                                   % {"name": _member_name(seat.member)}, field="members")
+        seat.removed_at = now
+        seat.save(update_fields=["removed_at"])
+        CaseParticipant.objects.filter(pk=seat.participant_id).update(removed_at=now)
+    for member in chosen:
+        if member.pk in current:
+            continue
+        participant = CaseParticipant.objects.create(case=locked, role=ParticipantRole.COMMITTEE,
+                                                     user=member.user, added_at=now)
+        Seat.objects.create(referral=referral, member=member, participant=participant, selected_at=now)
+        mail_enqueue(template="committee_seated", to=member.user.email, language=member.user.language,
+                     case=locked, context={"tracking_id": locked.tracking_id})
+    event_record(case=locked, actor=actor, tag="case:committee:selected",
+                 data={"members": sorted(wanted), "proposed": proposed})
+    return list(referral.seats.filter(removed_at__isnull=True))
 
 
 def _flag(value: str, field: str) -> bool:

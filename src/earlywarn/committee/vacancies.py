@@ -38,7 +38,9 @@ def seats_vacate(actor: Actor, *, why: str, member: CommitteeMember | None = Non
     conflicts: dict[uuid.UUID, set[int]] = {}
     now = timezone.now()
     vacated = 0
-    for seat in seats.select_related("referral", "vote"):  # read again, under the lock
+    # Read again under the lock, and only on the locked cases (a seat on another case committed meanwhile waits
+    # for the next change that concerns it).
+    for seat in seats.filter(referral__case_id__in=list(locked)).select_related("referral", "vote"):
         seat_case = locked[seat.referral.case_id]
         if conflicts_only:
             if seat_case.pk not in conflicts:
