@@ -230,6 +230,8 @@ def test_the_worker_copies_the_write_ahead_log_and_requests_leave_it_to_the_work
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone() == (10000,)
+        cursor.execute("PRAGMA journal_size_limit")
+        assert cursor.fetchone() == (64 * 1024 * 1024,)
     assert result is not None
     busy, frames, copied = result
     assert busy == 0

@@ -95,11 +95,12 @@ _database_url = env_str("DATABASE_URL")
 # Django's SQLite backend, with write transactions queued on a file lock (earlywarn/config/sqlite/base.py).
 SQLITE_ENGINE = "earlywarn.config.sqlite"
 # The task worker checkpoints the WAL every second, outside any request (config/worker.py); a web process does
-# it itself only past 10,000 pages (~40 MB), when no worker runs. A checkpoint's fsync in a request held up the
-# writers behind it: 12-20 % of the machine sat idle under the intake benchmark (decision 0010).
+# it itself only past 10,000 pages (~40 MB), when no worker runs, and the log file is cut back to 64 MB after a
+# burst. A checkpoint's fsync in a request held up the writers behind it: 12-20 % of the machine sat idle under
+# the intake benchmark (decision 0010).
 _SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA wal_autocheckpoint=10000;",
+                    "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
@@ -150,6 +151,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind the reverse proxy the client's address is the last X-Forwarded-For entry (the proxy's own), so the
+# per-address login limit counts clients, not the proxy, whichever web server runs (gunicorn keeps REMOTE_ADDR
+# the proxy's). Without a proxy no forwarded header is believed (config/cli.py web_argv).
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("EARLYWARN_BEHIND_PROXY", default=False) else 0
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[earlywarn] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "earlywarn"

@@ -75,8 +75,10 @@ def _checkpoint_forever(every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
         try:
             wal_checkpoint()
-        except DatabaseError:
+        except Exception:  # the thread must outlive any one failure; the worker beside it keeps running anyway
             logger.exception("WAL checkpoint failed; trying again in %ss", every)
+        finally:
+            connection.close()  # a fresh connection each time: a restored (replaced) file is the one checkpointed
 
 
 def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None) -> None:
