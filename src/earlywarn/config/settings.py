@@ -154,7 +154,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Behind the reverse proxy the client's address is the last X-Forwarded-For entry (the proxy's own), so the
 # per-address login limit counts clients, not the proxy, whichever web server runs (gunicorn keeps REMOTE_ADDR
 # the proxy's). Without a proxy no forwarded header is believed (config/cli.py web_argv).
-ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("EARLYWARN_BEHIND_PROXY", default=False) else 0
+_behind_proxy = env_bool("EARLYWARN_BEHIND_PROXY", default=False)
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if _behind_proxy else 0
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[earlywarn] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "earlywarn"
@@ -181,7 +182,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_BY_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_BY_HTTPS and env_bool("EARLYWARN_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("EARLYWARN_BEHIND_PROXY", default=False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if _behind_proxy else None
 )
 
 # --- request size limits (bad input gets a 4xx, never a 500) ---------------------------------------------

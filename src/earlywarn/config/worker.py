@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import DatabaseError, close_old_connections, connection
@@ -50,12 +51,16 @@ def tasks_requeue_stalled() -> int:
     return requeued
 
 
-def _sweep_forever(every: float, stop: threading.Event) -> None:
+def _every(every: float, stop: threading.Event, job: Callable[[], object], what: str,
+           survives: type[BaseException]) -> None:
+    """Run ``job`` every ``every`` seconds in this thread until ``stop``: a failure of kind ``survives`` is logged
+    and the next round tries again; each round closes its connection, so the next opens a fresh one (after a
+    restore replaced the database file, the new file)."""
     while not stop.wait(every):
         try:
-            tasks_requeue_stalled()
-        except DatabaseError:
-            logger.exception("stalled-task sweep failed; trying again in %ss", every)
+            job()
+        except survives:
+            logger.exception("%s failed; trying again in %ss", what, every)
         finally:
             connection.close()
 
@@ -71,16 +76,6 @@ def wal_checkpoint() -> tuple[int, int, int] | None:
     return int(busy), int(frames), int(copied)
 
 
-def _checkpoint_forever(every: float, stop: threading.Event) -> None:
-    while not stop.wait(every):
-        try:
-            wal_checkpoint()
-        except Exception:  # the thread must outlive any one failure; the worker beside it keeps running anyway
-            logger.exception("WAL checkpoint failed; trying again in %ss", every)
-        finally:
-            connection.close()  # a fresh connection each time: a restored (replaced) file is the one checkpointed
-
-
 def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None) -> None:
     """Run tasks until stopped (or, with ``batch``, until the queue is empty), sweeping stalled tasks."""
     lease = knob_int("TASK_LEASE_SECONDS")
@@ -92,11 +87,13 @@ def run_worker(*, batch: bool = False, interval: float = 1.0, max_tasks: int | N
     stop = threading.Event()
     if not batch:
         worker.configure_signals()
-        threading.Thread(target=_sweep_forever, args=(max(1.0, lease / 4), stop), daemon=True,
-                         name="earlywarn-sweep").start()
+        threading.Thread(target=_every, daemon=True, name="earlywarn-sweep",
+                         args=(max(1.0, lease / 4), stop, tasks_requeue_stalled, "stalled-task sweep",
+                               DatabaseError)).start()
         if connection.vendor == "sqlite":
-            threading.Thread(target=_checkpoint_forever, args=(1.0, stop), daemon=True,
-                             name="earlywarn-checkpoint").start()
+            # Any failure: the checkpoints must go on for the life of the worker (the web processes rely on them).
+            threading.Thread(target=_every, daemon=True, name="earlywarn-checkpoint",
+                             args=(1.0, stop, wal_checkpoint, "WAL checkpoint", Exception)).start()
     try:
         worker.run()
     finally:

@@ -53,7 +53,7 @@ def builder_add(*, actor: Actor, case: Case, email: str, name: str = "", organis
     if case.website_contacts.filter(email=address, role=ContactRole.BUILDER).exists():
         raise ValidationFailed(_("This builder is already part of the case."), field="email")
     name = clean_text(name, "name", 200)
-    org_name = clean_text(organisation_name, "organisation_name", 300) or name[:300] or address
+    org_name = clean_text(organisation_name, "organisation_name", 300) or name or address
     with transaction.atomic():
         organisation = Organisation.objects.create(kind=OrganisationKind.OPERATOR, name=org_name, name_en=org_name)
         CaseParticipant.objects.create(case=case, organisation=organisation, role="builder",
